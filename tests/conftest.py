@@ -6,5 +6,7 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Load custom_components/ in every test that uses hass."""
+def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
+    """Load custom_components/ in every test that uses hass (and only those)."""
+    if "hass" in request.fixturenames:
+        request.getfixturevalue("enable_custom_integrations")
