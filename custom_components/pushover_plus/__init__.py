@@ -1,0 +1,120 @@
+"""Pushover Plus: the whole Pushover API in Home Assistant."""
+
+from __future__ import annotations
+
+import logging
+
+from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv, discovery_flow
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
+
+from .api import (
+    DEFAULT_BASE_URL,
+    PushoverAuthenticationError,
+    PushoverClient,
+    PushoverError,
+)
+from .config_flow import CORE_DOMAIN
+from .const import (
+    CONF_API_TOKEN,
+    CONF_API_URL,
+    CONF_ENTRY_TYPE,
+    CONF_USER_KEY,
+    DOMAIN,
+    ENTRY_TYPE_RECEIVER,
+)
+from .coordinator import PushoverConfigEntry, QuotaCoordinator, ReceiverData, SenderData
+from .sender import MessageSender
+from .services import async_setup_services
+
+_LOGGER = logging.getLogger(__name__)
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+SENDER_PLATFORMS: list[Platform] = [Platform.NOTIFY, Platform.SENSOR]
+RECEIVER_PLATFORMS: list[Platform] = []
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions of Pushover Plus."""
+    async_setup_services(hass)
+    for core_entry in hass.config_entries.async_entries(CORE_DOMAIN):
+        discovery_flow.async_create_flow(
+            hass,
+            DOMAIN,
+            context={"source": SOURCE_INTEGRATION_DISCOVERY},
+            data={"core_entry_id": core_entry.entry_id},
+        )
+    return True
+
+
+def create_client(hass: HomeAssistant, entry: PushoverConfigEntry) -> PushoverClient:
+    """Return a client on Home Assistant's shared session for the entry."""
+    return PushoverClient(
+        async_get_clientsession(hass),
+        entry.data.get(CONF_API_TOKEN),
+        base_url=entry.data.get(CONF_API_URL, DEFAULT_BASE_URL),
+    )
+
+
+def _platforms(entry: PushoverConfigEntry) -> list[Platform]:
+    if entry.data.get(CONF_ENTRY_TYPE) == ENTRY_TYPE_RECEIVER:
+        return RECEIVER_PLATFORMS
+    return SENDER_PLATFORMS
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> bool:
+    """Set up a sender or receiver entry."""
+    client = create_client(hass, entry)
+    if entry.data.get(CONF_ENTRY_TYPE) == ENTRY_TYPE_RECEIVER:
+        entry.runtime_data = ReceiverData(client=client)
+    else:
+        await _async_test_sender(client, entry.data[CONF_USER_KEY])
+        quota = QuotaCoordinator(hass, entry, client)
+        await quota.async_config_entry_first_refresh()
+        entry.runtime_data = SenderData(
+            client=client,
+            user_key=entry.data[CONF_USER_KEY],
+            quota=quota,
+            sender=MessageSender(hass, entry, client, quota),
+        )
+    await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
+    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
+    return True
+
+
+async def _async_test_sender(client: PushoverClient, user_key: str) -> None:
+    """Check the token and user key before setting up (test-before-setup)."""
+    try:
+        await client.validate_user(user_key)
+    except PushoverAuthenticationError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="authentication_failed",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    except PushoverError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="setup_failed",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+
+async def _async_update_listener(hass: HomeAssistant, entry: PushoverConfigEntry) -> None:
+    """Reload when options or subentries change."""
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> bool:
+    """Unload an entry."""
+    return await hass.config_entries.async_unload_platforms(entry, _platforms(entry))
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> bool:
+    """Migrate an entry from an older version (none exists yet beyond 1.1)."""
+    return entry.version == 1

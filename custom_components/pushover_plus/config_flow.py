@@ -1,0 +1,790 @@
+"""Config flow of Pushover Plus: sender and receiver entries, options, recipients."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import hashlib
+import ipaddress
+import logging
+from typing import Any
+
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    OptionsFlow,
+    SubentryFlowResult,
+)
+from homeassistant.const import CONF_EMAIL, CONF_NAME, CONF_PASSWORD
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.network import NoURLAvailableError, get_url
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+from yarl import URL
+
+from .api import (
+    DEFAULT_BASE_URL,
+    PushoverAuthenticationError,
+    PushoverClient,
+    PushoverConnectionError,
+    PushoverError,
+    PushoverRequestError,
+    PushoverTwoFactorRequiredError,
+    PushoverValidationError,
+    validate_device_name,
+)
+from .compat import vol
+from .const import (
+    CONF_API_TOKEN,
+    CONF_API_URL,
+    CONF_DEVICE_ID,
+    CONF_DEVICE_NAME,
+    CONF_DEVICES,
+    CONF_ENTRY_TYPE,
+    CONF_HOLD_WHEN_OFFLINE,
+    CONF_MAX_HELD_AGE,
+    CONF_RECEIPT_POLL_INTERVAL,
+    CONF_SECRET,
+    CONF_TEAM_TOKEN,
+    CONF_TWOFA,
+    CONF_USE_WEBHOOK,
+    CONF_USER_KEY,
+    DEFAULT_DEVICE_NAME,
+    DEFAULT_HOLD_WHEN_OFFLINE,
+    DEFAULT_MAX_HELD_AGE_HOURS,
+    DEFAULT_RECEIPT_POLL_INTERVAL,
+    DOMAIN,
+    ENTRY_TYPE_RECEIVER,
+    ENTRY_TYPE_SENDER,
+    MIN_RECEIPT_POLL_INTERVAL,
+    SUBENTRY_TYPE_RECIPIENT,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+CORE_DOMAIN = "pushover"
+CORE_API_KEY = "api_key"
+DEFAULT_TITLE = "Pushover"
+LOOPBACK_HOSTS = {"localhost"}
+
+SECRET_TEXT = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+PLAIN_TEXT = TextSelector()
+URL_TEXT = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+
+
+def sender_unique_id(api_token: str, user_key: str) -> str:
+    """Return the unique id of a sender: a digest, so it holds no secret."""
+    return hashlib.sha256(f"{api_token}:{user_key}".encode()).hexdigest()[:32]
+
+
+def normalize_api_url(value: str) -> str | None:
+    """Return the API URL with a trailing slash, or None unless https (or http on loopback)."""
+    try:
+        url = URL(value.strip())
+    except ValueError:
+        return None
+    if not url.host or url.scheme not in ("http", "https"):
+        return None
+    if url.scheme == "http" and not _is_loopback(url.host):
+        return None
+    text = str(url)
+    return text if text.endswith("/") else f"{text}/"
+
+
+def _is_loopback(host: str) -> bool:
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _webhook_available(hass: HomeAssistant) -> bool:
+    """Return whether Home Assistant has an external URL Pushover could call back."""
+    try:
+        get_url(hass, allow_internal=False, allow_ip=False)
+    except NoURLAvailableError:
+        return False
+    return True
+
+
+def _sender_errors(err: PushoverError) -> tuple[dict[str, str], dict[str, str]]:
+    """Return form errors and placeholders for a failed credential check."""
+    if isinstance(err, PushoverAuthenticationError | PushoverValidationError):
+        parameter = err.parameter
+        text = str(err).lower()
+        if parameter == "token":
+            return {CONF_API_TOKEN: "invalid_api_token"}, {}
+        if parameter in ("user", "user_key", "users"):
+            if "device" in text:
+                return {CONF_USER_KEY: "no_active_devices"}, {}
+            return {CONF_USER_KEY: "invalid_user_key"}, {}
+    if isinstance(err, PushoverConnectionError):
+        return {"base": "cannot_connect"}, {}
+    _LOGGER.debug("Credential check failed: %s", type(err).__name__)
+    return {"base": "unknown_error"}, {"error": str(err)}
+
+
+class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up a sender (application) or a receiver (Open Client device)."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        """Initialize the flow."""
+        self._import_data: dict[str, Any] = {}
+        self._login: dict[str, Any] = {}
+        self._secret: str | None = None
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """Return the options flow (senders only have options)."""
+        return PushoverPlusOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_supports_options_flow(cls, config_entry: ConfigEntry) -> bool:
+        """Only sender entries have options."""
+        return config_entry.data.get(CONF_ENTRY_TYPE) != ENTRY_TYPE_RECEIVER
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Senders have recipients."""
+        if config_entry.data.get(CONF_ENTRY_TYPE) == ENTRY_TYPE_RECEIVER:
+            return {}
+        return {SUBENTRY_TYPE_RECIPIENT: RecipientSubentryFlow}
+
+    # ------------------------------------------------------------ menu
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Choose what to set up."""
+        options = ["sender", "receiver"]
+        if self._core_entries_to_import():
+            options.append("import_core")
+        return self.async_show_menu(step_id="user", menu_options=options)
+
+    # ------------------------------------------------------------ sender
+
+    async def _async_check_sender(
+        self, api_token: str, user_key: str, api_url: str
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """Check the credentials against users/validate.json and apps/limits.json."""
+        client = PushoverClient(async_get_clientsession(self.hass), api_token, base_url=api_url)
+        try:
+            await client.validate_user(user_key)
+            await client.get_limits()
+        except PushoverError as err:
+            return _sender_errors(err)
+        return {}, {}
+
+    def _sender_schema(self, *, reconfigure: bool = False) -> vol.Schema:
+        fields: dict[Any, Any] = {
+            vol.Required(CONF_API_TOKEN): SECRET_TEXT,
+            vol.Required(CONF_USER_KEY): SECRET_TEXT,
+        }
+        if not reconfigure:
+            fields[vol.Optional(CONF_NAME)] = PLAIN_TEXT
+        if self.show_advanced_options or reconfigure:
+            fields[vol.Optional(CONF_API_URL, default=DEFAULT_BASE_URL)] = URL_TEXT
+        return vol.Schema(fields)
+
+    async def async_step_sender(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the application token and the user or group key."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            api_token = user_input[CONF_API_TOKEN].strip()
+            user_key = user_input[CONF_USER_KEY].strip()
+            api_url = normalize_api_url(user_input.get(CONF_API_URL, DEFAULT_BASE_URL))
+            await self.async_set_unique_id(sender_unique_id(api_token, user_key))
+            self._abort_if_unique_id_configured()
+            if api_url is None:
+                errors[CONF_API_URL] = "invalid_api_url"
+            else:
+                errors, placeholders = await self._async_check_sender(api_token, user_key, api_url)
+            if not errors:
+                data = {
+                    CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER,
+                    CONF_API_TOKEN: api_token,
+                    CONF_USER_KEY: user_key,
+                }
+                if api_url != DEFAULT_BASE_URL:
+                    data[CONF_API_URL] = api_url
+                return self.async_create_entry(
+                    title=(user_input.get(CONF_NAME) or "").strip() or DEFAULT_TITLE,
+                    data=data,
+                    options=self._default_options(),
+                )
+        return self.async_show_form(
+            step_id="sender",
+            data_schema=self.add_suggested_values_to_schema(self._sender_schema(), user_input),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    def _default_options(self) -> dict[str, Any]:
+        return {
+            CONF_HOLD_WHEN_OFFLINE: DEFAULT_HOLD_WHEN_OFFLINE,
+            CONF_USE_WEBHOOK: _webhook_available(self.hass),
+            CONF_RECEIPT_POLL_INTERVAL: DEFAULT_RECEIPT_POLL_INTERVAL,
+            CONF_MAX_HELD_AGE: DEFAULT_MAX_HELD_AGE_HOURS,
+        }
+
+    # ------------------------------------------------------------ import from core pushover
+
+    def _core_entries_to_import(self) -> list[ConfigEntry]:
+        """Return core pushover entries that have no Pushover Plus counterpart yet."""
+        existing = {entry.unique_id for entry in self._async_current_entries()}
+        return [
+            entry
+            for entry in self.hass.config_entries.async_entries(CORE_DOMAIN)
+            if CORE_API_KEY in entry.data
+            and CONF_USER_KEY in entry.data
+            and sender_unique_id(entry.data[CORE_API_KEY], entry.data[CONF_USER_KEY])
+            not in existing
+        ]
+
+    async def async_step_import_core(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick which core pushover entry to copy (menu option of the user step)."""
+        candidates = {entry.entry_id: entry for entry in self._core_entries_to_import()}
+        if not candidates:
+            return self.async_abort(reason="nothing_to_import")
+        if user_input is not None:
+            core = candidates[user_input["core_entry"]]
+            return await self.async_step_integration_discovery({"core_entry_id": core.entry_id})
+        return self.async_show_form(
+            step_id="import_core",
+            data_schema=vol.Schema(
+                {
+                    vol.Required("core_entry"): SelectSelector(
+                        SelectSelectorConfig(
+                            options=[
+                                SelectOptionDict(value=entry_id, label=entry.title)
+                                for entry_id, entry in candidates.items()
+                            ],
+                            mode=SelectSelectorMode.LIST,
+                        )
+                    )
+                }
+            ),
+        )
+
+    async def async_step_integration_discovery(
+        self, discovery_info: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Offer to copy a core pushover entry (started from async_setup or the menu)."""
+        core = self.hass.config_entries.async_get_entry(discovery_info["core_entry_id"])
+        if core is None or core.domain != CORE_DOMAIN:
+            return self.async_abort(reason="nothing_to_import")
+        self._import_data = {
+            CONF_API_TOKEN: core.data[CORE_API_KEY],
+            CONF_USER_KEY: core.data[CONF_USER_KEY],
+            CONF_NAME: core.title,
+        }
+        await self.async_set_unique_id(
+            sender_unique_id(core.data[CORE_API_KEY], core.data[CONF_USER_KEY])
+        )
+        self._abort_if_unique_id_configured()
+        self.context["title_placeholders"] = {"name": core.title}
+        return await self.async_step_import_confirm()
+
+    async def async_step_import_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Confirm copying the core entry; it is left unchanged."""
+        errors: dict[str, str] = {}
+        placeholders = {"name": self._import_data[CONF_NAME], "error": ""}
+        if user_input is not None:
+            errors, extra = await self._async_check_sender(
+                self._import_data[CONF_API_TOKEN],
+                self._import_data[CONF_USER_KEY],
+                DEFAULT_BASE_URL,
+            )
+            placeholders.update(extra)
+            if not errors:
+                return self.async_create_entry(
+                    title=self._import_data[CONF_NAME],
+                    data={
+                        CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER,
+                        CONF_API_TOKEN: self._import_data[CONF_API_TOKEN],
+                        CONF_USER_KEY: self._import_data[CONF_USER_KEY],
+                    },
+                    options=self._default_options(),
+                )
+            errors = {"base": next(iter(errors.values()))}
+        return self.async_show_form(
+            step_id="import_confirm",
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    # ------------------------------------------------------------ reauth and reconfigure
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Start reauthentication after the token or the session secret was rejected."""
+        if entry_data.get(CONF_ENTRY_TYPE) == ENTRY_TYPE_RECEIVER:
+            return await self.async_step_receiver()
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new application token."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"name": entry.title}
+        if user_input is not None:
+            api_token = user_input[CONF_API_TOKEN].strip()
+            user_key = entry.data[CONF_USER_KEY]
+            errors, extra = await self._async_check_sender(
+                api_token, user_key, entry.data.get(CONF_API_URL, DEFAULT_BASE_URL)
+            )
+            placeholders.update(extra)
+            if not errors:
+                return self.async_update_reload_and_abort(
+                    entry,
+                    unique_id=sender_unique_id(api_token, user_key),
+                    data_updates={CONF_API_TOKEN: api_token},
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema({vol.Required(CONF_API_TOKEN): SECRET_TEXT}),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the token, user key or API URL of a sender; log in again for a receiver."""
+        entry = self._get_reconfigure_entry()
+        if entry.data.get(CONF_ENTRY_TYPE) == ENTRY_TYPE_RECEIVER:
+            return await self.async_step_receiver()
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"name": entry.title}
+        if user_input is not None:
+            api_token = user_input[CONF_API_TOKEN].strip()
+            user_key = user_input[CONF_USER_KEY].strip()
+            api_url = normalize_api_url(user_input.get(CONF_API_URL, DEFAULT_BASE_URL))
+            unique_id = sender_unique_id(api_token, user_key)
+            if unique_id != entry.unique_id:
+                await self.async_set_unique_id(unique_id)
+                self._abort_if_unique_id_configured()
+            if api_url is None:
+                errors[CONF_API_URL] = "invalid_api_url"
+            else:
+                errors, extra = await self._async_check_sender(api_token, user_key, api_url)
+                placeholders.update(extra)
+            if not errors:
+                data = {**entry.data, CONF_API_TOKEN: api_token, CONF_USER_KEY: user_key}
+                data.pop(CONF_API_URL, None)
+                if api_url != DEFAULT_BASE_URL:
+                    data[CONF_API_URL] = api_url
+                return self.async_update_reload_and_abort(entry, unique_id=unique_id, data=data)
+        suggested = user_input or {
+            CONF_API_TOKEN: entry.data[CONF_API_TOKEN],
+            CONF_USER_KEY: entry.data[CONF_USER_KEY],
+            CONF_API_URL: entry.data.get(CONF_API_URL, DEFAULT_BASE_URL),
+        }
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                self._sender_schema(reconfigure=True), suggested
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    # ------------------------------------------------------------ receiver
+
+    def _receiver_client(self) -> PushoverClient:
+        api_url = self._login.get(CONF_API_URL, DEFAULT_BASE_URL)
+        return PushoverClient(async_get_clientsession(self.hass), base_url=api_url)
+
+    async def async_step_receiver(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Log in to the Pushover account (the password is not stored)."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"error": ""}
+        if user_input is not None:
+            api_url = normalize_api_url(user_input.get(CONF_API_URL, DEFAULT_BASE_URL))
+            if api_url is None:
+                errors[CONF_API_URL] = "invalid_api_url"
+            else:
+                self._login = {
+                    CONF_EMAIL: user_input[CONF_EMAIL].strip(),
+                    CONF_PASSWORD: user_input[CONF_PASSWORD],
+                    CONF_API_URL: api_url,
+                }
+                return await self._async_login(None, "receiver")
+        fields: dict[Any, Any] = {
+            vol.Required(CONF_EMAIL): TextSelector(
+                TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="username")
+            ),
+            vol.Required(CONF_PASSWORD): TextSelector(
+                TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
+            ),
+        }
+        if self.show_advanced_options and self.source not in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
+            fields[vol.Optional(CONF_API_URL, default=DEFAULT_BASE_URL)] = URL_TEXT
+        elif self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
+            entry = self._get_current_entry()
+            self._login[CONF_API_URL] = entry.data.get(CONF_API_URL, DEFAULT_BASE_URL)
+        return self.async_show_form(
+            step_id="receiver",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(fields),
+                {CONF_EMAIL: user_input[CONF_EMAIL]} if user_input else None,
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    def _get_current_entry(self) -> ConfigEntry:
+        if self.source == SOURCE_REAUTH:
+            return self._get_reauth_entry()
+        return self._get_reconfigure_entry()
+
+    async def _async_login(self, twofa: str | None, step_id: str) -> ConfigFlowResult:
+        """Log in; ask for a 2FA code on HTTP 412; continue to the device step."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"error": ""}
+        try:
+            session = await self._receiver_client().login(
+                self._login[CONF_EMAIL], self._login[CONF_PASSWORD], twofa
+            )
+        except PushoverTwoFactorRequiredError:
+            if twofa is None:
+                return await self.async_step_twofa()
+            errors[CONF_TWOFA] = "invalid_twofa"
+        except PushoverConnectionError:
+            errors["base"] = "cannot_connect"
+        except PushoverRequestError as err:
+            if twofa is not None:
+                errors[CONF_TWOFA] = "invalid_twofa"
+            else:
+                errors["base"] = "invalid_auth"
+                placeholders["error"] = str(err)
+        except PushoverError as err:
+            errors["base"] = "unknown_error"
+            placeholders["error"] = str(err)
+        else:
+            self._secret = session.secret
+            self._login.pop(CONF_PASSWORD, None)
+            if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
+                entry = self._get_current_entry()
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={CONF_SECRET: session.secret}
+                )
+            return await self.async_step_device()
+        if step_id == "twofa":
+            return self.async_show_form(
+                step_id="twofa",
+                data_schema=vol.Schema({vol.Required(CONF_TWOFA): PLAIN_TEXT}),
+                errors=errors,
+                description_placeholders=placeholders,
+            )
+        return self.async_show_form(
+            step_id="receiver",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(
+                    {
+                        vol.Required(CONF_EMAIL): TextSelector(
+                            TextSelectorConfig(type=TextSelectorType.EMAIL)
+                        ),
+                        vol.Required(CONF_PASSWORD): SECRET_TEXT,
+                    }
+                ),
+                {CONF_EMAIL: self._login[CONF_EMAIL]},
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_twofa(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the two-factor code."""
+        if user_input is not None:
+            return await self._async_login(user_input[CONF_TWOFA].strip(), "twofa")
+        return self.async_show_form(
+            step_id="twofa",
+            data_schema=vol.Schema({vol.Required(CONF_TWOFA): PLAIN_TEXT}),
+            description_placeholders={"error": ""},
+        )
+
+    async def async_step_device(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Register Home Assistant as an Open Client device."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"error": ""}
+        assert self._secret is not None
+        if user_input is not None:
+            name = user_input[CONF_DEVICE_NAME].strip()
+            try:
+                validate_device_name(name)
+                device_id = await self._receiver_client().register_device(self._secret, name)
+            except PushoverValidationError as err:
+                if err.status is None:
+                    errors[CONF_DEVICE_NAME] = "invalid_device_name"
+                else:
+                    errors[CONF_DEVICE_NAME] = "device_name_refused"
+                    placeholders["error"] = str(err)
+            except PushoverRequestError as err:
+                if "taken" in str(err):
+                    errors[CONF_DEVICE_NAME] = "device_name_taken"
+                else:
+                    errors[CONF_DEVICE_NAME] = "device_name_refused"
+                    placeholders["error"] = str(err)
+            except PushoverConnectionError:
+                errors["base"] = "cannot_connect"
+            except PushoverError as err:
+                errors["base"] = "unknown_error"
+                placeholders["error"] = str(err)
+            else:
+                await self.async_set_unique_id(device_id)
+                self._abort_if_unique_id_configured()
+                data = {
+                    CONF_ENTRY_TYPE: ENTRY_TYPE_RECEIVER,
+                    CONF_SECRET: self._secret,
+                    CONF_DEVICE_ID: device_id,
+                    CONF_DEVICE_NAME: name,
+                }
+                if self._login[CONF_API_URL] != DEFAULT_BASE_URL:
+                    data[CONF_API_URL] = self._login[CONF_API_URL]
+                return self.async_create_entry(title=f"Pushover {name}", data=data)
+        return self.async_show_form(
+            step_id="device",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema({vol.Required(CONF_DEVICE_NAME): PLAIN_TEXT}),
+                user_input or {CONF_DEVICE_NAME: DEFAULT_DEVICE_NAME},
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+
+class PushoverPlusOptionsFlow(OptionsFlow):
+    """Options of a sender entry."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Edit the options; a team token is checked against teams.json."""
+        entry = self.config_entry
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"error": ""}
+        if user_input is not None:
+            team_token = (user_input.get(CONF_TEAM_TOKEN) or "").strip()
+            if team_token:
+                client = PushoverClient(
+                    async_get_clientsession(self.hass),
+                    entry.data[CONF_API_TOKEN],
+                    base_url=entry.data.get(CONF_API_URL, DEFAULT_BASE_URL),
+                )
+                try:
+                    await client.get_team(team_token)
+                except PushoverConnectionError:
+                    errors["base"] = "cannot_connect"
+                except PushoverRequestError, PushoverValidationError:
+                    errors[CONF_TEAM_TOKEN] = "invalid_team_token"
+                except PushoverError as err:
+                    errors["base"] = "unknown_error"
+                    placeholders["error"] = str(err)
+            if not errors:
+                options = {
+                    CONF_HOLD_WHEN_OFFLINE: user_input[CONF_HOLD_WHEN_OFFLINE],
+                    CONF_USE_WEBHOOK: user_input[CONF_USE_WEBHOOK],
+                    CONF_RECEIPT_POLL_INTERVAL: int(user_input[CONF_RECEIPT_POLL_INTERVAL]),
+                    CONF_MAX_HELD_AGE: int(user_input[CONF_MAX_HELD_AGE]),
+                }
+                if team_token:
+                    options[CONF_TEAM_TOKEN] = team_token
+                return self.async_create_entry(data=options)
+        schema = vol.Schema(
+            {
+                vol.Optional(CONF_TEAM_TOKEN): SECRET_TEXT,
+                vol.Required(
+                    CONF_HOLD_WHEN_OFFLINE, default=DEFAULT_HOLD_WHEN_OFFLINE
+                ): BooleanSelector(),
+                vol.Required(
+                    CONF_USE_WEBHOOK, default=_webhook_available(self.hass)
+                ): BooleanSelector(),
+                vol.Required(
+                    CONF_RECEIPT_POLL_INTERVAL, default=DEFAULT_RECEIPT_POLL_INTERVAL
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=MIN_RECEIPT_POLL_INTERVAL,
+                        max=3600,
+                        step=1,
+                        unit_of_measurement="s",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+                vol.Required(CONF_MAX_HELD_AGE, default=DEFAULT_MAX_HELD_AGE_HOURS): NumberSelector(
+                    NumberSelectorConfig(
+                        min=1,
+                        max=720,
+                        step=1,
+                        unit_of_measurement="h",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+            }
+        )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or dict(entry.options)
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+
+class RecipientSubentryFlow(ConfigSubentryFlow):
+    """Add or change a recipient (user or group key, optional devices)."""
+
+    def __init__(self) -> None:
+        """Initialize the flow."""
+        self._recipient: dict[str, Any] = {}
+        self._devices: list[str] = []
+
+    def _client(self) -> PushoverClient:
+        entry = self._get_entry()
+        return PushoverClient(
+            async_get_clientsession(self.hass),
+            entry.data[CONF_API_TOKEN],
+            base_url=entry.data.get(CONF_API_URL, DEFAULT_BASE_URL),
+        )
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Ask for the name and user or group key, checked against users/validate.json."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"error": ""}
+        if user_input is not None:
+            user_key = user_input[CONF_USER_KEY].strip()
+            unique_id = hashlib.sha256(user_key.encode()).hexdigest()[:32]
+            if any(sub.unique_id == unique_id for sub in self._get_entry().subentries.values()):
+                return self.async_abort(reason="already_configured")
+            try:
+                validation = await self._client().validate_user(user_key)
+            except PushoverError as err:
+                errors, placeholders = _sender_errors(err)
+                placeholders.setdefault("error", "")
+            else:
+                self._recipient = {
+                    CONF_NAME: user_input[CONF_NAME].strip(),
+                    CONF_USER_KEY: user_key,
+                    "unique_id": unique_id,
+                }
+                self._devices = list(validation.devices)
+                return await self.async_step_devices()
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(
+                    {
+                        vol.Required(CONF_NAME): PLAIN_TEXT,
+                        vol.Required(CONF_USER_KEY): SECRET_TEXT,
+                    }
+                ),
+                user_input,
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    def _devices_schema(self) -> vol.Schema:
+        return vol.Schema(
+            {
+                vol.Optional(CONF_DEVICES): SelectSelector(
+                    SelectSelectorConfig(
+                        options=self._devices,
+                        multiple=True,
+                        custom_value=True,
+                        mode=SelectSelectorMode.DROPDOWN,
+                    )
+                )
+            }
+        )
+
+    async def async_step_devices(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Choose devices (blank means all active devices)."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            devices = [device.strip() for device in user_input.get(CONF_DEVICES, [])]
+            try:
+                for device in devices:
+                    validate_device_name(device)
+            except PushoverValidationError:
+                errors[CONF_DEVICES] = "invalid_device_name"
+            else:
+                return self.async_create_entry(
+                    title=self._recipient[CONF_NAME],
+                    data={
+                        CONF_USER_KEY: self._recipient[CONF_USER_KEY],
+                        CONF_DEVICES: devices,
+                    },
+                    unique_id=self._recipient["unique_id"],
+                )
+        return self.async_show_form(
+            step_id="devices",
+            data_schema=self.add_suggested_values_to_schema(self._devices_schema(), user_input),
+            errors=errors,
+            description_placeholders={"name": self._recipient[CONF_NAME]},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change the devices of a recipient."""
+        subentry = self._get_reconfigure_subentry()
+        errors: dict[str, str] = {}
+        if not self._devices:
+            try:
+                validation = await self._client().validate_user(subentry.data[CONF_USER_KEY])
+            except PushoverError:
+                self._devices = list(subentry.data.get(CONF_DEVICES, []))
+            else:
+                self._devices = sorted({*validation.devices, *subentry.data.get(CONF_DEVICES, [])})
+        if user_input is not None:
+            devices = [device.strip() for device in user_input.get(CONF_DEVICES, [])]
+            try:
+                for device in devices:
+                    validate_device_name(device)
+            except PushoverValidationError:
+                errors[CONF_DEVICES] = "invalid_device_name"
+            else:
+                return self.async_update_and_abort(
+                    self._get_entry(), subentry, data_updates={CONF_DEVICES: devices}
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                self._devices_schema(), user_input or dict(subentry.data)
+            ),
+            errors=errors,
+            description_placeholders={"name": subentry.title},
+        )

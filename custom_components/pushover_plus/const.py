@@ -1,0 +1,65 @@
+"""Constants of Pushover Plus."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Final
+
+DOMAIN: Final = "pushover_plus"
+MANUFACTURER: Final = "Pushover"
+CONFIGURATION_URL: Final = "https://pushover.net/apps"
+
+# Entry data
+CONF_ENTRY_TYPE: Final = "entry_type"
+ENTRY_TYPE_SENDER: Final = "sender"
+ENTRY_TYPE_RECEIVER: Final = "receiver"
+CONF_API_TOKEN: Final = "api_token"
+CONF_USER_KEY: Final = "user_key"
+CONF_API_URL: Final = "api_url"
+CONF_DEVICES: Final = "devices"
+CONF_SECRET: Final = "secret"
+CONF_DEVICE_ID: Final = "device_id"
+CONF_DEVICE_NAME: Final = "device_name"
+CONF_TWOFA: Final = "twofa"
+CONF_WEBHOOK_ID: Final = "webhook_id"
+
+# Options
+CONF_TEAM_TOKEN: Final = "team_token"
+CONF_HOLD_WHEN_OFFLINE: Final = "hold_when_offline"
+CONF_USE_WEBHOOK: Final = "use_webhook"
+CONF_RECEIPT_POLL_INTERVAL: Final = "receipt_poll_interval"
+CONF_MAX_HELD_AGE: Final = "max_held_age"
+
+DEFAULT_HOLD_WHEN_OFFLINE: Final = True
+DEFAULT_RECEIPT_POLL_INTERVAL: Final = 30
+MIN_RECEIPT_POLL_INTERVAL: Final = 5
+DEFAULT_MAX_HELD_AGE_HOURS: Final = 24
+
+SUBENTRY_TYPE_RECIPIENT: Final = "recipient"
+
+DEFAULT_DEVICE_NAME: Final = "homeassistant"
+
+# Polling
+QUOTA_UPDATE_INTERVAL: Final = timedelta(hours=1)
+GROUPS_UPDATE_INTERVAL: Final = timedelta(hours=1)
+
+# Bus events
+EVENT_RECEIPT: Final = "pushover_plus_receipt"
+EVENT_MESSAGE: Final = "pushover_plus_message"
+
+# Receipt states (event types)
+RECEIPT_ACKNOWLEDGED: Final = "acknowledged"
+RECEIPT_EXPIRED: Final = "expired"
+RECEIPT_CANCELED: Final = "canceled"
+
+# Send statuses
+STATUS_SENT: Final = "sent"
+STATUS_HELD: Final = "held"
+
+# Repair issue ids
+ISSUE_QUOTA_EXHAUSTED: Final = "quota_exhausted"
+ISSUE_WEBHOOK_UNREACHABLE: Final = "webhook_unreachable"
+ISSUE_RECEIVER_OTHER_SESSION: Final = "receiver_other_session"
+ISSUE_HELD_DROPPED: Final = "held_messages_dropped"
+
+PRIORITIES: Final = {"lowest": -2, "low": -1, "normal": 0, "high": 1, "emergency": 2}

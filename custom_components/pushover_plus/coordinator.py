@@ -1,0 +1,144 @@
+"""Runtime data and data update coordinators of Pushover Plus."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import logging
+from typing import TYPE_CHECKING
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    Limits,
+    PushoverAuthenticationError,
+    PushoverClient,
+    PushoverError,
+)
+from .const import DOMAIN, ISSUE_QUOTA_EXHAUSTED, QUOTA_UPDATE_INTERVAL
+
+if TYPE_CHECKING:
+    from .sender import MessageSender
+
+_LOGGER = logging.getLogger(__name__)
+
+type PushoverConfigEntry = ConfigEntry[SenderData | ReceiverData]
+
+
+@dataclass(slots=True)
+class SenderData:
+    """Runtime data of a sender (application) entry."""
+
+    client: PushoverClient
+    user_key: str
+    quota: QuotaCoordinator
+    sender: MessageSender
+    sounds: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ReceiverData:
+    """Runtime data of a receiver (Open Client device) entry."""
+
+    client: PushoverClient
+
+
+def sender_data(entry: ConfigEntry) -> SenderData:
+    """Return the runtime data of a loaded sender entry."""
+    data = entry.runtime_data
+    assert isinstance(data, SenderData)
+    return data
+
+
+class QuotaCoordinator(DataUpdateCoordinator[Limits]):
+    """Monthly message quota: apps/limits.json hourly, and every send's headers for free."""
+
+    config_entry: PushoverConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: PushoverConfigEntry, client: PushoverClient
+    ) -> None:
+        """Initialize the coordinator."""
+        super().__init__(
+            hass,
+            _LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} quota",
+            update_interval=QUOTA_UPDATE_INTERVAL,
+        )
+        self.client = client
+        self._unsub_reset: CALLBACK_TYPE | None = None
+
+    async def _async_update_data(self) -> Limits:
+        """Fetch the quota."""
+        try:
+            return await self.client.get_limits()
+        except PushoverAuthenticationError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="authentication_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        except PushoverError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="update_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+
+    @callback
+    def async_set_limits(self, limits: Limits) -> None:
+        """Take the quota seen in a response, which saves the next poll."""
+        if limits != self.data:
+            self.async_set_updated_data(limits)
+            self._async_update_issue()
+
+    @callback
+    def _async_refresh_finished(self) -> None:
+        """Raise or clear the quota repair issue after each update."""
+        super()._async_refresh_finished()
+        self._async_update_issue()
+
+    @callback
+    def _async_update_issue(self) -> None:
+        """Keep the quota-exhausted repair issue in step with the data."""
+        issue_id = f"{ISSUE_QUOTA_EXHAUSTED}_{self.config_entry.entry_id}"
+        limits = self.data
+        if limits is None or limits.remaining > 0 or limits.reset <= dt_util.utcnow():
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=ISSUE_QUOTA_EXHAUSTED,
+            translation_placeholders={
+                "name": self.config_entry.title,
+                "limit": str(limits.limit),
+                "reset": dt_util.as_local(limits.reset).strftime("%Y-%m-%d %H:%M"),
+            },
+            learn_more_url="https://pushover.net/api#limits",
+        )
+        if self._unsub_reset is None:
+            self._unsub_reset = async_track_point_in_utc_time(
+                self.hass, self._async_reset_reached, limits.reset
+            )
+            self.config_entry.async_on_unload(self._async_cancel_reset)
+
+    @callback
+    def _async_cancel_reset(self) -> None:
+        if self._unsub_reset is not None:
+            self._unsub_reset()
+            self._unsub_reset = None
+
+    async def _async_reset_reached(self, _now: object) -> None:
+        """Refresh when the quota resets; the refresh clears the issue."""
+        self._unsub_reset = None
+        await self.async_request_refresh()

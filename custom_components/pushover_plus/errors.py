@@ -1,0 +1,86 @@
+"""Translate Pushover client errors into Home Assistant errors."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+import logging
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    PushoverAuthenticationError,
+    PushoverConnectionError,
+    PushoverError,
+    PushoverQuotaExceededError,
+    PushoverRequestError,
+    PushoverServerError,
+    PushoverValidationError,
+)
+from .const import DOMAIN
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def validation_error(err: PushoverValidationError) -> ServiceValidationError:
+    """Return the translated error for a locally refused parameter."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=err.reason,
+        translation_placeholders={
+            "parameter": err.parameter or "",
+            "limit": "" if err.limit is None else str(err.limit),
+        },
+    )
+
+
+def home_assistant_error(
+    hass: HomeAssistant, entry: ConfigEntry, err: PushoverError
+) -> HomeAssistantError:
+    """Return the Home Assistant error for a failed request; start reauth when needed."""
+    if isinstance(err, PushoverValidationError) and err.status is None:
+        return validation_error(err)
+    if isinstance(err, PushoverAuthenticationError):
+        entry.async_start_reauth(hass)
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="authentication_failed",
+            translation_placeholders={"error": str(err)},
+        )
+    if isinstance(err, PushoverQuotaExceededError):
+        reset = dt_util.as_local(err.reset).isoformat() if err.reset else "?"
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="quota_exceeded",
+            translation_placeholders={"error": str(err), "reset": reset},
+        )
+    if isinstance(err, PushoverRequestError | PushoverValidationError):
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="request_refused",
+            translation_placeholders={"error": str(err)},
+        )
+    if isinstance(err, PushoverServerError):
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="server_error",
+            translation_placeholders={"error": str(err)},
+        )
+    if isinstance(err, PushoverConnectionError):
+        return HomeAssistantError(translation_domain=DOMAIN, translation_key="cannot_connect")
+    _LOGGER.debug("Unexpected Pushover error: %s", type(err).__name__)
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="request_refused",
+        translation_placeholders={"error": str(err)},
+    )
+
+
+async def call_api[T](hass: HomeAssistant, entry: ConfigEntry, request: Awaitable[T]) -> T:
+    """Await a client call and raise the matching Home Assistant error on failure."""
+    try:
+        return await request
+    except PushoverError as err:
+        raise home_assistant_error(hass, entry, err) from err

@@ -1,0 +1,77 @@
+"""Notify entities of Pushover Plus: one per recipient."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.notify import NotifyEntity
+from homeassistant.components.notify.const import NotifyEntityFeature
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import CONF_DEVICES, CONF_USER_KEY, DOMAIN, MANUFACTURER, SUBENTRY_TYPE_RECIPIENT
+from .coordinator import PushoverConfigEntry, SenderData
+from .entity import PushoverEntity
+from .messages import ATTR_DEVICES, ATTR_MESSAGE, ATTR_TITLE, build_message
+
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PushoverConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the entry's own recipient and one entity per recipient subentry."""
+    async_add_entities([PushoverNotifyEntity(entry, None)])
+    for subentry_id, subentry in entry.subentries.items():
+        if subentry.subentry_type == SUBENTRY_TYPE_RECIPIENT:
+            async_add_entities(
+                [PushoverNotifyEntity(entry, subentry)], config_subentry_id=subentry_id
+            )
+
+
+class PushoverNotifyEntity(PushoverEntity, NotifyEntity):
+    """Send to one user or delivery group."""
+
+    _attr_supported_features = NotifyEntityFeature.TITLE
+
+    def __init__(self, entry: PushoverConfigEntry, subentry: ConfigSubentry | None) -> None:
+        """Initialize for the entry's own user key or a recipient subentry."""
+        key = "notify" if subentry is None else f"{subentry.subentry_id}_notify"
+        super().__init__(entry, key)
+        data = entry.runtime_data
+        assert isinstance(data, SenderData)
+        self.runtime = data
+        if subentry is None:
+            self.user_key: str = entry.data[CONF_USER_KEY]
+            self.default_devices: list[str] = []
+            self._attr_name = None
+        else:
+            self.user_key = subentry.data[CONF_USER_KEY]
+            self.default_devices = list(subentry.data.get(CONF_DEVICES, []))
+            self._attr_name = None
+            self._attr_device_info = DeviceInfo(
+                identifiers={(DOMAIN, f"{entry.entry_id}_{subentry.subentry_id}")},
+                entry_type=DeviceEntryType.SERVICE,
+                manufacturer=MANUFACTURER,
+                model="Recipient",
+                name=subentry.title,
+            )
+
+    async def async_send_message(self, message: str, title: str | None = None) -> None:
+        """Send a message through notify.send_message."""
+        await self.async_send_pushover(**{ATTR_MESSAGE: message, ATTR_TITLE: title})
+
+    async def async_send_pushover(self, **data: Any) -> dict[str, Any]:
+        """Send a message with every Pushover parameter (pushover_plus.send_message)."""
+        if not data.get(ATTR_DEVICES) and self.default_devices:
+            data[ATTR_DEVICES] = self.default_devices
+        message = await build_message(
+            self.hass, data, users=[self.user_key], sounds=self.runtime.sounds or None
+        )
+        response = await self.runtime.sender.async_send(self.user_key, message)
+        self._async_record_notification()
+        return response

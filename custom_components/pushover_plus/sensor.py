@@ -1,0 +1,87 @@
+"""Sensors of Pushover Plus."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api import Limits
+from .coordinator import PushoverConfigEntry, QuotaCoordinator, SenderData
+from .entity import PushoverCoordinatorEntity
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuotaSensorDescription(SensorEntityDescription):
+    """A sensor reading the monthly quota."""
+
+    value_fn: Callable[[Limits], int | datetime]
+
+
+QUOTA_SENSORS: tuple[QuotaSensorDescription, ...] = (
+    QuotaSensorDescription(
+        key="limit",
+        translation_key="limit",
+        native_unit_of_measurement="messages",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda limits: limits.limit,
+    ),
+    QuotaSensorDescription(
+        key="remaining",
+        translation_key="remaining",
+        native_unit_of_measurement="messages",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda limits: limits.remaining,
+    ),
+    QuotaSensorDescription(
+        key="reset",
+        translation_key="reset",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda limits: limits.reset,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PushoverConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors of a sender entry."""
+    data = entry.runtime_data
+    assert isinstance(data, SenderData)
+    async_add_entities(QuotaSensor(data.quota, entry, description) for description in QUOTA_SENSORS)
+
+
+class QuotaSensor(PushoverCoordinatorEntity[QuotaCoordinator], SensorEntity):
+    """A quota figure."""
+
+    entity_description: QuotaSensorDescription
+
+    def __init__(
+        self,
+        coordinator: QuotaCoordinator,
+        entry: PushoverConfigEntry,
+        description: QuotaSensorDescription,
+    ) -> None:
+        """Initialize the sensor."""
+        super().__init__(coordinator, entry, description.key)
+        self.entity_description = description
+
+    @property
+    def native_value(self) -> int | datetime:
+        """Return the figure."""
+        return self.entity_description.value_fn(self.coordinator.data)
