@@ -1,8 +1,28 @@
-"""Shared fixtures."""
+"""Shared fixtures: a real Home Assistant against the Pushover simulator on loopback."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.pushover_plus.config_flow import sender_unique_id
+from custom_components.pushover_plus.const import (
+    CONF_API_TOKEN,
+    CONF_API_URL,
+    CONF_ENTRY_TYPE,
+    CONF_HOLD_WHEN_OFFLINE,
+    CONF_MAX_HELD_AGE,
+    CONF_RECEIPT_POLL_INTERVAL,
+    CONF_USE_WEBHOOK,
+    CONF_USER_KEY,
+    DOMAIN,
+    ENTRY_TYPE_SENDER,
+)
+from pushover_simulator import PushoverSimulator
 
 
 @pytest.fixture(autouse=True)
@@ -10,3 +30,66 @@ def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
     """Load custom_components/ in every test that uses hass (and only those)."""
     if "hass" in request.fixturenames:
         request.getfixturevalue("enable_custom_integrations")
+
+
+@pytest.fixture
+async def simulator() -> AsyncIterator[PushoverSimulator]:
+    """A fresh Pushover simulator on loopback."""
+    sim = PushoverSimulator()
+    await sim.start()
+    try:
+        yield sim
+    finally:
+        await sim.stop()
+
+
+@dataclass
+class Account:
+    """Credentials seeded into the simulator."""
+
+    token: str
+    user: str
+    other_user: str
+
+
+@pytest.fixture
+def account(simulator: PushoverSimulator) -> Account:
+    """An application and two users (with devices) in the simulator."""
+    token = simulator.add_app("Home")
+    user = simulator.add_user(devices=("phone", "tablet"))
+    other = simulator.add_user(devices=("pixel",))
+    return Account(token=token, user=user, other_user=other)
+
+
+@pytest.fixture
+def sender_entry(
+    hass: HomeAssistant, simulator: PushoverSimulator, account: Account
+) -> MockConfigEntry:
+    """A sender entry pointed at the simulator (not yet set up)."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        unique_id=sender_unique_id(account.token, account.user),
+        data={
+            CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER,
+            CONF_API_TOKEN: account.token,
+            CONF_USER_KEY: account.user,
+            CONF_API_URL: simulator.base_url,
+        },
+        options={
+            CONF_HOLD_WHEN_OFFLINE: False,
+            CONF_USE_WEBHOOK: False,
+            CONF_RECEIPT_POLL_INTERVAL: 30,
+            CONF_MAX_HELD_AGE: 24,
+        },
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+@pytest.fixture
+async def loaded_sender(hass: HomeAssistant, sender_entry: MockConfigEntry) -> MockConfigEntry:
+    """The sender entry, set up."""
+    assert await hass.config_entries.async_setup(sender_entry.entry_id)
+    await hass.async_block_till_done()
+    return sender_entry
