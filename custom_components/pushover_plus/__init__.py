@@ -35,8 +35,8 @@ _LOGGER = logging.getLogger(__name__)
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
-SENDER_PLATFORMS: list[Platform] = [Platform.NOTIFY, Platform.SENSOR]
-RECEIVER_PLATFORMS: list[Platform] = []
+SENDER_PLATFORMS: list[Platform] = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
+RECEIVER_PLATFORMS: list[Platform] = [Platform.EVENT]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:

@@ -78,6 +78,7 @@ from .const import (
 _LOGGER = logging.getLogger(__name__)
 
 CORE_DOMAIN = "pushover"
+CORE_API_URL = DEFAULT_BASE_URL
 CORE_API_KEY = "api_key"
 DEFAULT_TITLE = "Pushover"
 LOOPBACK_HOSTS = {"localhost"}
@@ -85,6 +86,21 @@ LOOPBACK_HOSTS = {"localhost"}
 SECRET_TEXT = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 PLAIN_TEXT = TextSelector()
 URL_TEXT = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+
+
+def flow_client(hass: HomeAssistant, token: str | None, api_url: str) -> PushoverClient:
+    """Return a client that fails fast: a form answers at once instead of retrying."""
+    return PushoverClient(
+        async_get_clientsession(hass), token, base_url=api_url, max_retries=0, timeout=10
+    )
+
+
+def sender_data(api_token: str, user_key: str, api_url: str) -> dict[str, str]:
+    """Return the data of a sender entry (the API URL only when not the default)."""
+    data = {CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER, CONF_API_TOKEN: api_token, CONF_USER_KEY: user_key}
+    if api_url != DEFAULT_BASE_URL:
+        data[CONF_API_URL] = api_url
+    return data
 
 
 def sender_unique_id(api_token: str, user_key: str) -> str:
@@ -190,7 +206,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         self, api_token: str, user_key: str, api_url: str
     ) -> tuple[dict[str, str], dict[str, str]]:
         """Check the credentials against users/validate.json and apps/limits.json."""
-        client = PushoverClient(async_get_clientsession(self.hass), api_token, base_url=api_url)
+        client = flow_client(self.hass, api_token, api_url)
         try:
             await client.validate_user(user_key)
             await client.get_limits()
@@ -223,17 +239,10 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors[CONF_API_URL] = "invalid_api_url"
             else:
                 errors, placeholders = await self._async_check_sender(api_token, user_key, api_url)
-            if not errors:
-                data = {
-                    CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER,
-                    CONF_API_TOKEN: api_token,
-                    CONF_USER_KEY: user_key,
-                }
-                if api_url != DEFAULT_BASE_URL:
-                    data[CONF_API_URL] = api_url
+            if api_url is not None and not errors:
                 return self.async_create_entry(
                     title=(user_input.get(CONF_NAME) or "").strip() or DEFAULT_TITLE,
-                    data=data,
+                    data=sender_data(api_token, user_key, api_url),
                     options=self._default_options(),
                 )
         return self.async_show_form(
@@ -321,17 +330,17 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             errors, extra = await self._async_check_sender(
                 self._import_data[CONF_API_TOKEN],
                 self._import_data[CONF_USER_KEY],
-                DEFAULT_BASE_URL,
+                CORE_API_URL,
             )
             placeholders.update(extra)
             if not errors:
                 return self.async_create_entry(
                     title=self._import_data[CONF_NAME],
-                    data={
-                        CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER,
-                        CONF_API_TOKEN: self._import_data[CONF_API_TOKEN],
-                        CONF_USER_KEY: self._import_data[CONF_USER_KEY],
-                    },
+                    data=sender_data(
+                        self._import_data[CONF_API_TOKEN],
+                        self._import_data[CONF_USER_KEY],
+                        CORE_API_URL,
+                    ),
                     options=self._default_options(),
                 )
             errors = {"base": next(iter(errors.values()))}
@@ -421,8 +430,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
     # ------------------------------------------------------------ receiver
 
     def _receiver_client(self) -> PushoverClient:
-        api_url = self._login.get(CONF_API_URL, DEFAULT_BASE_URL)
-        return PushoverClient(async_get_clientsession(self.hass), base_url=api_url)
+        return flow_client(self.hass, None, self._login.get(CONF_API_URL, DEFAULT_BASE_URL))
 
     async def async_step_receiver(
         self, user_input: dict[str, Any] | None = None
@@ -596,10 +604,10 @@ class PushoverPlusOptionsFlow(OptionsFlow):
         if user_input is not None:
             team_token = (user_input.get(CONF_TEAM_TOKEN) or "").strip()
             if team_token:
-                client = PushoverClient(
-                    async_get_clientsession(self.hass),
+                client = flow_client(
+                    self.hass,
                     entry.data[CONF_API_TOKEN],
-                    base_url=entry.data.get(CONF_API_URL, DEFAULT_BASE_URL),
+                    entry.data.get(CONF_API_URL, DEFAULT_BASE_URL),
                 )
                 try:
                     await client.get_team(team_token)
@@ -671,10 +679,8 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
 
     def _client(self) -> PushoverClient:
         entry = self._get_entry()
-        return PushoverClient(
-            async_get_clientsession(self.hass),
-            entry.data[CONF_API_TOKEN],
-            base_url=entry.data.get(CONF_API_URL, DEFAULT_BASE_URL),
+        return flow_client(
+            self.hass, entry.data[CONF_API_TOKEN], entry.data.get(CONF_API_URL, DEFAULT_BASE_URL)
         )
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:

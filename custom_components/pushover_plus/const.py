@@ -63,3 +63,10 @@ ISSUE_RECEIVER_OTHER_SESSION: Final = "receiver_other_session"
 ISSUE_HELD_DROPPED: Final = "held_messages_dropped"
 
 PRIORITIES: Final = {"lowest": -2, "low": -1, "normal": 0, "high": 1, "emergency": 2}
+
+# Dispatcher signals (formatted with the entry id)
+SIGNAL_RECEIPT: Final = "pushover_plus_receipt_{}"
+SIGNAL_MESSAGE: Final = "pushover_plus_message_{}"
+
+# Event entity types
+EVENT_TYPE_MESSAGE: Final = "message"

@@ -1,0 +1,672 @@
+"""Config flow: sender, receiver, import, reauth, reconfigure, options and recipients."""
+
+from __future__ import annotations
+
+from unittest.mock import patch
+
+from homeassistant.config_entries import SOURCE_USER, ConfigSubentryData
+from homeassistant.const import CONF_EMAIL, CONF_NAME, CONF_PASSWORD
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.pushover_plus.config_flow import normalize_api_url, sender_unique_id
+from custom_components.pushover_plus.const import (
+    CONF_API_TOKEN,
+    CONF_API_URL,
+    CONF_DEVICE_ID,
+    CONF_DEVICE_NAME,
+    CONF_DEVICES,
+    CONF_ENTRY_TYPE,
+    CONF_HOLD_WHEN_OFFLINE,
+    CONF_MAX_HELD_AGE,
+    CONF_RECEIPT_POLL_INTERVAL,
+    CONF_SECRET,
+    CONF_TEAM_TOKEN,
+    CONF_TWOFA,
+    CONF_USE_WEBHOOK,
+    CONF_USER_KEY,
+    DOMAIN,
+    ENTRY_TYPE_RECEIVER,
+    ENTRY_TYPE_SENDER,
+    SUBENTRY_TYPE_RECIPIENT,
+)
+from pushover_simulator import PushoverSimulator
+
+from .conftest import Account
+
+ADVANCED = {"source": SOURCE_USER, "show_advanced_options": True}
+
+
+async def _sender_form(hass: HomeAssistant) -> str:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context=ADVANCED)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["sender", "receiver"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "sender"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "sender"
+    return result["flow_id"]
+
+
+async def test_sender_created_after_checking_credentials(
+    hass: HomeAssistant, simulator: PushoverSimulator, account: Account
+) -> None:
+    flow_id = await _sender_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            CONF_API_TOKEN: account.token,
+            CONF_USER_KEY: account.user,
+            CONF_NAME: "Family",
+            CONF_API_URL: simulator.base_url,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Family"
+    assert result["data"] == {
+        CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER,
+        CONF_API_TOKEN: account.token,
+        CONF_USER_KEY: account.user,
+        CONF_API_URL: simulator.base_url,
+    }
+    entry = result["result"]
+    assert entry.unique_id == sender_unique_id(account.token, account.user)
+    assert account.token not in entry.unique_id
+    assert account.user not in entry.unique_id
+    assert entry.options[CONF_HOLD_WHEN_OFFLINE] is True
+    assert entry.options[CONF_USE_WEBHOOK] is False  # no external URL in tests
+    paths = [request.path for request in simulator.requests]
+    assert "/1/users/validate.json" in paths
+    assert "/1/apps/limits.json" in paths
+
+
+async def test_api_url_is_advanced_only(hass: HomeAssistant) -> None:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "sender"}
+    )
+    assert CONF_API_URL not in result["data_schema"].schema
+
+
+@pytest.mark.parametrize(
+    ("credentials", "field", "error"),
+    [
+        ("bad_token", CONF_API_TOKEN, "invalid_api_token"),
+        ("bad_user", CONF_USER_KEY, "invalid_user_key"),
+        ("no_devices", CONF_USER_KEY, "no_active_devices"),
+    ],
+)
+async def test_sender_credential_errors_then_recovery(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    credentials: str,
+    field: str,
+    error: str,
+) -> None:
+    unknown = "u" * 30
+    token, user = account.token, account.user
+    if credentials == "bad_token":
+        token = "a" * 30
+    elif credentials == "bad_user":
+        user = unknown
+    else:
+        user = simulator.add_user(devices=())
+    flow_id = await _sender_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {CONF_API_TOKEN: token, CONF_USER_KEY: user, CONF_API_URL: simulator.base_url},
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {field: error}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            CONF_API_TOKEN: account.token,
+            CONF_USER_KEY: account.user,
+            CONF_API_URL: simulator.base_url,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Pushover"
+
+
+async def test_sender_cannot_connect_and_server_error(
+    hass: HomeAssistant, simulator: PushoverSimulator, account: Account
+) -> None:
+    flow_id = await _sender_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            CONF_API_TOKEN: account.token,
+            CONF_USER_KEY: account.user,
+            CONF_API_URL: "http://127.0.0.1:9/1/",
+        },
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    simulator.inject_fault("500")
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            CONF_API_TOKEN: account.token,
+            CONF_USER_KEY: account.user,
+            CONF_API_URL: simulator.base_url,
+        },
+    )
+    assert result["errors"] == {"base": "unknown_error"}
+    assert result["description_placeholders"]["error"]
+
+
+async def test_sender_rejects_plain_http_to_remote_hosts(
+    hass: HomeAssistant, simulator: PushoverSimulator, account: Account
+) -> None:
+    flow_id = await _sender_form(hass)
+    before = len(simulator.requests)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            CONF_API_TOKEN: account.token,
+            CONF_USER_KEY: account.user,
+            CONF_API_URL: "http://api.example.com/1/",
+        },
+    )
+    assert result["errors"] == {CONF_API_URL: "invalid_api_url"}
+    assert len(simulator.requests) == before
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://api.pushover.net/1", "https://api.pushover.net/1/"),
+        ("http://127.0.0.1:8765/1/", "http://127.0.0.1:8765/1/"),
+        ("http://localhost:8765/1/", "http://localhost:8765/1/"),
+        ("http://[::1]:8765/1/", "http://[::1]:8765/1/"),
+        ("http://192.168.1.2/1/", None),
+        ("ftp://api.pushover.net/1/", None),
+        ("not a url", None),
+        ("http://[zz/", None),
+    ],
+)
+def test_normalize_api_url(value: str, expected: str | None) -> None:
+    assert normalize_api_url(value) == expected
+
+
+async def test_duplicate_sender_aborts(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    sender_entry: MockConfigEntry,
+) -> None:
+    flow_id = await _sender_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            CONF_API_TOKEN: account.token,
+            CONF_USER_KEY: account.user,
+            CONF_API_URL: simulator.base_url,
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_reauth_updates_token(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    sender_entry: MockConfigEntry,
+) -> None:
+    new_token = simulator.add_app("Home 2")
+    result = await sender_entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: "b" * 30}
+    )
+    assert result["errors"] == {CONF_API_TOKEN: "invalid_api_token"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: new_token}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert sender_entry.data[CONF_API_TOKEN] == new_token
+    assert sender_entry.unique_id == sender_unique_id(new_token, account.user)
+
+
+async def test_reconfigure_changes_user_key(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    sender_entry: MockConfigEntry,
+) -> None:
+    result = await sender_entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_API_TOKEN: account.token,
+            CONF_USER_KEY: account.other_user,
+            CONF_API_URL: "http://example.com/1/",
+        },
+    )
+    assert result["errors"] == {CONF_API_URL: "invalid_api_url"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_API_TOKEN: account.token,
+            CONF_USER_KEY: "u" * 30,
+            CONF_API_URL: simulator.base_url,
+        },
+    )
+    assert result["errors"] == {CONF_USER_KEY: "invalid_user_key"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_API_TOKEN: account.token,
+            CONF_USER_KEY: account.other_user,
+            CONF_API_URL: simulator.base_url,
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert sender_entry.data[CONF_USER_KEY] == account.other_user
+    assert sender_entry.unique_id == sender_unique_id(account.token, account.other_user)
+
+
+async def test_reconfigure_to_existing_entry_aborts(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    sender_entry: MockConfigEntry,
+) -> None:
+    MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=sender_unique_id(account.token, account.other_user),
+        data={CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER},
+    ).add_to_hass(hass)
+    result = await sender_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_API_TOKEN: account.token,
+            CONF_USER_KEY: account.other_user,
+            CONF_API_URL: simulator.base_url,
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_options_validate_team_token(
+    hass: HomeAssistant, simulator: PushoverSimulator, loaded_sender: MockConfigEntry
+) -> None:
+    team_token = simulator.add_team("Ops")
+    result = await hass.config_entries.options.async_init(loaded_sender.entry_id)
+    assert result["step_id"] == "init"
+    options = {
+        CONF_HOLD_WHEN_OFFLINE: False,
+        CONF_USE_WEBHOOK: False,
+        CONF_RECEIPT_POLL_INTERVAL: 10,
+        CONF_MAX_HELD_AGE: 48,
+    }
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**options, CONF_TEAM_TOKEN: "t" * 30}
+    )
+    assert result["errors"] == {CONF_TEAM_TOKEN: "invalid_team_token"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**options, CONF_TEAM_TOKEN: team_token}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_sender.options == {**options, CONF_TEAM_TOKEN: team_token}
+    await hass.async_block_till_done()
+
+
+async def test_options_without_team_token(
+    hass: HomeAssistant, loaded_sender: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(loaded_sender.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_HOLD_WHEN_OFFLINE: True,
+            CONF_USE_WEBHOOK: False,
+            CONF_RECEIPT_POLL_INTERVAL: 5,
+            CONF_MAX_HELD_AGE: 1,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert CONF_TEAM_TOKEN not in loaded_sender.options
+    await hass.async_block_till_done()
+
+
+async def test_options_team_check_cannot_connect(
+    hass: HomeAssistant, simulator: PushoverSimulator, loaded_sender: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(loaded_sender.entry_id)
+    simulator.inject_fault("drop", path="teams")
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_TEAM_TOKEN: "t" * 30,
+            CONF_HOLD_WHEN_OFFLINE: True,
+            CONF_USE_WEBHOOK: False,
+            CONF_RECEIPT_POLL_INTERVAL: 5,
+            CONF_MAX_HELD_AGE: 1,
+        },
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_recipient_subentry_add_and_remove(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    loaded_sender: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    result = await hass.config_entries.subentries.async_init(
+        (loaded_sender.entry_id, SUBENTRY_TYPE_RECIPIENT), context={"source": SOURCE_USER}
+    )
+    assert result["step_id"] == "user"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Partner", CONF_USER_KEY: "u" * 30}
+    )
+    assert result["errors"] == {CONF_USER_KEY: "invalid_user_key"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Partner", CONF_USER_KEY: account.other_user}
+    )
+    assert result["step_id"] == "devices"
+    options = result["data_schema"].schema[CONF_DEVICES].config["options"]
+    assert options == ["pixel"]
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_DEVICES: ["bad name!"]}
+    )
+    assert result["errors"] == {CONF_DEVICES: "invalid_device_name"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_DEVICES: ["pixel"]}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    (subentry,) = loaded_sender.subentries.values()
+    assert subentry.data == {CONF_USER_KEY: account.other_user, CONF_DEVICES: ["pixel"]}
+    assert account.other_user not in (subentry.unique_id or "")
+    entity_id = entity_registry.async_get_entity_id(
+        "notify", DOMAIN, f"{loaded_sender.entry_id}_{subentry.subentry_id}_notify"
+    )
+    assert entity_id is not None
+    assert hass.states.get(entity_id) is not None
+
+    # the same key again aborts
+    result = await hass.config_entries.subentries.async_init(
+        (loaded_sender.entry_id, SUBENTRY_TYPE_RECIPIENT), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Again", CONF_USER_KEY: account.other_user}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+    assert hass.config_entries.async_remove_subentry(loaded_sender, subentry.subentry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(entity_id) is None
+    assert entity_registry.async_get(entity_id) is None
+
+
+async def test_recipient_reconfigure_devices(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    sender_entry: MockConfigEntry,
+) -> None:
+    hass.config_entries.async_add_subentry(
+        sender_entry,
+        ConfigSubentryData(
+            data={CONF_USER_KEY: account.other_user, CONF_DEVICES: ["old"]},
+            subentry_type=SUBENTRY_TYPE_RECIPIENT,
+            title="Partner",
+            unique_id="partner",
+        ),
+    )
+    assert await hass.config_entries.async_setup(sender_entry.entry_id)
+    (subentry,) = sender_entry.subentries.values()
+    result = await sender_entry.start_subentry_reconfigure_flow(hass, subentry.subentry_id)
+    assert result["step_id"] == "reconfigure"
+    assert result["data_schema"].schema[CONF_DEVICES].config["options"] == ["old", "pixel"]
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_DEVICES: ["no way"]}
+    )
+    assert result["errors"] == {CONF_DEVICES: "invalid_device_name"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_DEVICES: []}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert sender_entry.subentries[subentry.subentry_id].data[CONF_DEVICES] == []
+    await hass.async_block_till_done()
+
+
+async def test_recipient_reconfigure_offline_keeps_known_devices(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    sender_entry: MockConfigEntry,
+) -> None:
+    hass.config_entries.async_add_subentry(
+        sender_entry,
+        ConfigSubentryData(
+            data={CONF_USER_KEY: account.other_user, CONF_DEVICES: ["old"]},
+            subentry_type=SUBENTRY_TYPE_RECIPIENT,
+            title="Partner",
+            unique_id="partner",
+        ),
+    )
+    (subentry,) = sender_entry.subentries.values()
+    simulator.inject_fault("drop", path="validate")
+    result = await sender_entry.start_subentry_reconfigure_flow(hass, subentry.subentry_id)
+    assert result["data_schema"].schema[CONF_DEVICES].config["options"] == ["old"]
+
+
+# ---------------------------------------------------------------- receiver
+
+
+async def _receiver_form(hass: HomeAssistant) -> str:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context=ADVANCED)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "receiver"}
+    )
+    assert result["step_id"] == "receiver"
+    return result["flow_id"]
+
+
+async def test_receiver_login_and_register(
+    hass: HomeAssistant, simulator: PushoverSimulator
+) -> None:
+    simulator.add_user(email="me@example.com", password="hunter22")
+    flow_id = await _receiver_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {CONF_EMAIL: "me@example.com", CONF_PASSWORD: "wrong", CONF_API_URL: simulator.base_url},
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            CONF_EMAIL: "me@example.com",
+            CONF_PASSWORD: "hunter22",
+            CONF_API_URL: simulator.base_url,
+        },
+    )
+    assert result["step_id"] == "device"
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_DEVICE_NAME: "not valid!"}
+    )
+    assert result["errors"] == {CONF_DEVICE_NAME: "invalid_device_name"}
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_DEVICE_NAME: "ha"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    data = result["data"]
+    assert data[CONF_ENTRY_TYPE] == ENTRY_TYPE_RECEIVER
+    assert data[CONF_DEVICE_NAME] == "ha"
+    assert data[CONF_DEVICE_ID] in simulator.open_client_devices
+    assert data[CONF_SECRET]
+    assert "hunter22" not in str(data)
+    assert "me@example.com" not in str(data)
+    assert result["result"].unique_id == data[CONF_DEVICE_ID]
+
+
+async def test_receiver_two_factor_and_taken_name(
+    hass: HomeAssistant, simulator: PushoverSimulator
+) -> None:
+    simulator.add_user(email="me@example.com", password="hunter22", twofa="123456")
+    flow_id = await _receiver_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            CONF_EMAIL: "me@example.com",
+            CONF_PASSWORD: "hunter22",
+            CONF_API_URL: simulator.base_url,
+        },
+    )
+    assert result["step_id"] == "twofa"
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_TWOFA: "000000"})
+    assert result["errors"] == {CONF_TWOFA: "invalid_twofa"}
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_TWOFA: "123456"})
+    assert result["step_id"] == "device"
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_DEVICE_NAME: "ha"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+    flow_id = await _receiver_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            CONF_EMAIL: "me@example.com",
+            CONF_PASSWORD: "hunter22",
+            CONF_API_URL: simulator.base_url,
+        },
+    )
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_TWOFA: "123456"})
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_DEVICE_NAME: "ha"})
+    assert result["errors"] == {CONF_DEVICE_NAME: "device_name_taken"}
+
+
+async def test_receiver_cannot_connect(hass: HomeAssistant) -> None:
+    flow_id = await _receiver_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {CONF_EMAIL: "me@example.com", CONF_PASSWORD: "x", CONF_API_URL: "http://127.0.0.1:9/1/"},
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {CONF_EMAIL: "me@example.com", CONF_PASSWORD: "x", CONF_API_URL: "http://10.0.0.1/1/"},
+    )
+    assert result["errors"] == {CONF_API_URL: "invalid_api_url"}
+
+
+async def test_receiver_reauth_stores_new_secret(
+    hass: HomeAssistant, simulator: PushoverSimulator
+) -> None:
+    simulator.add_user(email="me@example.com", password="hunter22")
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Pushover ha",
+        unique_id="device1",
+        data={
+            CONF_ENTRY_TYPE: ENTRY_TYPE_RECEIVER,
+            CONF_SECRET: "old",
+            CONF_DEVICE_ID: "device1",
+            CONF_DEVICE_NAME: "ha",
+            CONF_API_URL: simulator.base_url,
+        },
+    )
+    entry.add_to_hass(hass)
+    with patch("custom_components.pushover_plus.async_setup_entry", return_value=True):
+        result = await entry.start_reauth_flow(hass)
+        assert result["step_id"] == "receiver"
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_EMAIL: "me@example.com", CONF_PASSWORD: "hunter22"}
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_SECRET] not in ("old", "")
+    assert entry.data[CONF_DEVICE_ID] == "device1"
+
+
+# ---------------------------------------------------------------- import from core pushover
+
+
+async def test_import_from_core_pushover(
+    hass: HomeAssistant, simulator: PushoverSimulator, account: Account
+) -> None:
+    core = MockConfigEntry(
+        domain="pushover",
+        title="Core Pushover",
+        data={"api_key": account.token, "user_key": account.user, CONF_NAME: "Core Pushover"},
+    )
+    core.add_to_hass(hass)
+    with patch("custom_components.pushover_plus.config_flow.CORE_API_URL", simulator.base_url):
+        result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+        assert result["menu_options"] == ["sender", "receiver", "import_core"]
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "import_core"}
+        )
+        assert result["step_id"] == "import_core"
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"core_entry": core.entry_id}
+        )
+        assert result["step_id"] == "import_confirm"
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Core Pushover"
+    assert result["data"][CONF_API_TOKEN] == account.token
+    assert result["data"][CONF_USER_KEY] == account.user
+    assert core.data == {
+        "api_key": account.token,
+        "user_key": account.user,
+        CONF_NAME: "Core Pushover",
+    }
+    await hass.async_block_till_done()
+
+    # Nothing is left to import now.
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["menu_options"] == ["sender", "receiver"]
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": "integration_discovery"}, data={"core_entry_id": core.entry_id}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_import_offered_at_startup_and_errors(
+    hass: HomeAssistant, simulator: PushoverSimulator, account: Account
+) -> None:
+    core = MockConfigEntry(
+        domain="pushover", title="Core", data={"api_key": "x" * 30, "user_key": account.user}
+    )
+    core.add_to_hass(hass)
+    from homeassistant.setup import async_setup_component
+
+    with patch("custom_components.pushover_plus.config_flow.CORE_API_URL", simulator.base_url):
+        assert await async_setup_component(hass, DOMAIN, {})
+        await hass.async_block_till_done()
+        (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        assert flow["context"]["source"] == "integration_discovery"
+        assert flow["step_id"] == "import_confirm"
+        result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+        assert result["errors"] == {"base": "invalid_api_token"}
+
+
+async def test_import_of_vanished_entry_aborts(hass: HomeAssistant) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": "integration_discovery"}, data={"core_entry_id": "gone"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "nothing_to_import"
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "import_core"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "nothing_to_import"
