@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
 import logging
 
+from homeassistant.components import webhook
 from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
@@ -24,10 +26,13 @@ from .const import (
     CONF_API_URL,
     CONF_ENTRY_TYPE,
     CONF_USER_KEY,
+    CONF_WEBHOOK_ID,
     DOMAIN,
     ENTRY_TYPE_RECEIVER,
+    SUBENTRY_TYPE_RECIPIENT,
 )
 from .coordinator import PushoverConfigEntry, QuotaCoordinator, ReceiverData, SenderData
+from .receipts import ReceiptTracker
 from .sender import MessageSender
 from .services import async_setup_services
 
@@ -61,6 +66,17 @@ def create_client(hass: HomeAssistant, entry: PushoverConfigEntry) -> PushoverCl
     )
 
 
+def recipient_names(entry: PushoverConfigEntry) -> dict[str, str]:
+    """Map the user keys of the entry and its recipients to their names."""
+    names = {
+        subentry.data[CONF_USER_KEY]: subentry.title
+        for subentry in entry.subentries.values()
+        if subentry.subentry_type == SUBENTRY_TYPE_RECIPIENT
+    }
+    names[entry.data[CONF_USER_KEY]] = entry.title
+    return names
+
+
 def _platforms(entry: PushoverConfigEntry) -> list[Platform]:
     if entry.data.get(CONF_ENTRY_TYPE) == ENTRY_TYPE_RECEIVER:
         return RECEIVER_PLATFORMS
@@ -76,11 +92,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
         await _async_test_sender(client, entry.data[CONF_USER_KEY])
         quota = QuotaCoordinator(hass, entry, client)
         await quota.async_config_entry_first_refresh()
+        if CONF_WEBHOOK_ID not in entry.data:
+            hass.config_entries.async_update_entry(
+                entry, data={**entry.data, CONF_WEBHOOK_ID: webhook.async_generate_id()}
+            )
+        receipts = ReceiptTracker(hass, entry, client, partial(recipient_names, entry))
+        await receipts.async_setup()
         entry.runtime_data = SenderData(
             client=client,
             user_key=entry.data[CONF_USER_KEY],
             quota=quota,
-            sender=MessageSender(hass, entry, client, quota),
+            sender=MessageSender(hass, entry, client, quota, receipts),
+            receipts=receipts,
         )
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))

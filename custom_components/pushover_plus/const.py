@@ -40,7 +40,7 @@ SUBENTRY_TYPE_RECIPIENT: Final = "recipient"
 DEFAULT_DEVICE_NAME: Final = "homeassistant"
 
 # Polling
-QUOTA_UPDATE_INTERVAL: Final = timedelta(hours=1)
+QUOTA_UPDATE_INTERVAL: Final = timedelta(hours=6)
 GROUPS_UPDATE_INTERVAL: Final = timedelta(hours=1)
 
 # Bus events

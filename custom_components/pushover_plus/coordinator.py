@@ -23,6 +23,7 @@ from .api import (
 from .const import DOMAIN, ISSUE_QUOTA_EXHAUSTED, QUOTA_UPDATE_INTERVAL
 
 if TYPE_CHECKING:
+    from .receipts import ReceiptTracker
     from .sender import MessageSender
 
 _LOGGER = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class SenderData:
     user_key: str
     quota: QuotaCoordinator
     sender: MessageSender
+    receipts: ReceiptTracker
     sounds: dict[str, str] = field(default_factory=dict)
 
 

@@ -48,10 +48,12 @@ class PushoverNotifyEntity(PushoverEntity, NotifyEntity):
         if subentry is None:
             self.user_key: str = entry.data[CONF_USER_KEY]
             self.default_devices: list[str] = []
+            self.recipient_name = entry.title
             self._attr_name = None
         else:
             self.user_key = subentry.data[CONF_USER_KEY]
             self.default_devices = list(subentry.data.get(CONF_DEVICES, []))
+            self.recipient_name = subentry.title
             self._attr_name = None
             self._attr_device_info = DeviceInfo(
                 identifiers={(DOMAIN, f"{entry.entry_id}_{subentry.subentry_id}")},
@@ -70,8 +72,14 @@ class PushoverNotifyEntity(PushoverEntity, NotifyEntity):
         if not data.get(ATTR_DEVICES) and self.default_devices:
             data[ATTR_DEVICES] = self.default_devices
         message = await build_message(
-            self.hass, data, users=[self.user_key], sounds=self.runtime.sounds or None
+            self.hass,
+            data,
+            users=[self.user_key],
+            sounds=self.runtime.sounds or None,
+            callback_url=self.runtime.receipts.callback_url,
         )
-        response = await self.runtime.sender.async_send(self.user_key, message)
+        response = await self.runtime.sender.async_send(
+            self.user_key, message, recipient=self.recipient_name
+        )
         self._async_record_notification()
         return response

@@ -11,6 +11,7 @@ from .api import Message, PushoverClient, PushoverError, PushoverQuotaExceededEr
 from .const import STATUS_SENT
 from .coordinator import PushoverConfigEntry, QuotaCoordinator
 from .errors import home_assistant_error
+from .receipts import ReceiptTracker
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -24,14 +25,18 @@ class MessageSender:
         entry: PushoverConfigEntry,
         client: PushoverClient,
         quota: QuotaCoordinator,
+        receipts: ReceiptTracker,
     ) -> None:
         """Initialize the sender."""
         self.hass = hass
         self.entry = entry
         self.client = client
         self.quota = quota
+        self.receipts = receipts
 
-    async def async_send(self, user_key: str, message: Message) -> dict[str, Any]:
+    async def async_send(
+        self, user_key: str, message: Message, *, recipient: str
+    ) -> dict[str, Any]:
         """Send one message; return request, receipt and status or raise HomeAssistantError."""
         try:
             result = await self.client.send_message(user_key, message)
@@ -43,4 +48,8 @@ class MessageSender:
             raise home_assistant_error(self.hass, self.entry, err) from err
         if result.limits is not None:
             self.quota.async_set_limits(result.limits)
+        if result.receipt is not None:
+            self.receipts.async_track(
+                result.receipt, recipient, list(message.tags), message.expire or 0
+            )
         return {"request": result.request, "receipt": result.receipt, "status": STATUS_SENT}

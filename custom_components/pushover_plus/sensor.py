@@ -18,7 +18,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Limits
 from .coordinator import PushoverConfigEntry, QuotaCoordinator, SenderData
-from .entity import PushoverCoordinatorEntity
+from .entity import PushoverCoordinatorEntity, PushoverEntity
+from .receipts import ReceiptTracker
 
 PARALLEL_UPDATES = 0
 
@@ -85,3 +86,26 @@ class QuotaSensor(PushoverCoordinatorEntity[QuotaCoordinator], SensorEntity):
     def native_value(self) -> int | datetime:
         """Return the figure."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+
+class ActiveAlertsSensor(PushoverEntity, SensorEntity):
+    """Emergency alerts sent and not yet acknowledged, expired or canceled."""
+
+    _attr_translation_key = "active_alerts"
+    _attr_state_class = SensorStateClass.MEASUREMENT
+    _attr_native_unit_of_measurement = "alerts"
+
+    def __init__(self, entry: PushoverConfigEntry, receipts: ReceiptTracker) -> None:
+        """Initialize the sensor."""
+        super().__init__(entry, "active_alerts")
+        self.receipts = receipts
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the receipt tracker."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.receipts.async_add_listener(self.async_write_ha_state))
+
+    @property
+    def native_value(self) -> int:
+        """Return how many alerts are active."""
+        return len(self.receipts.active)

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+import re
+
 from homeassistant.components.notify.const import DOMAIN as NOTIFY_DOMAIN
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse, callback
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, service
 
 from .compat import vol
-from .const import CONF_ENTRY_TYPE, DOMAIN, ENTRY_TYPE_RECEIVER
+from .const import CONF_ENTRY_TYPE, DOMAIN, ENTRY_TYPE_RECEIVER, RECEIPT_CANCELED
 from .coordinator import PushoverConfigEntry, SenderData
+from .errors import call_api
 from .messages import (
     ATTR_ATTACHMENT,
     ATTR_ATTACHMENT_PATH,
@@ -33,7 +43,14 @@ from .messages import (
 )
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
+ATTR_RECEIPT = "receipt"
+ATTR_TAG = "tag"
 SERVICE_SEND_MESSAGE = "send_message"
+SERVICE_GET_RECEIPT = "get_receipt"
+SERVICE_CANCEL_RECEIPT = "cancel_receipt"
+SERVICE_CANCEL_BY_TAG = "cancel_by_tag"
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9]{30}$")
+TAG_PATTERN = re.compile(r"^[^,/?#%\\]{1,100}$")
 
 _STRING_LIST = vol.Any(cv.string, [cv.string])
 
@@ -96,9 +113,85 @@ def loaded_sender(hass: HomeAssistant, call: ServiceCall) -> tuple[PushoverConfi
     return entry, data
 
 
+RECEIPT_SCHEMA = vol.Schema(
+    {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Required(ATTR_RECEIPT): cv.string}
+)
+TAG_SCHEMA = vol.Schema(
+    {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Required(ATTR_TAG): cv.string}
+)
+
+
+def checked_receipt(call: ServiceCall) -> str:
+    """Return the receipt of the call or raise a translated error before any request."""
+    receipt: str = call.data[ATTR_RECEIPT].strip()
+    if not KEY_PATTERN.match(receipt):
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="receipt_invalid")
+    return receipt
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+async def async_get_receipt(call: ServiceCall) -> ServiceResponse:
+    """Return the state of an emergency receipt."""
+    receipt = checked_receipt(call)
+    entry, data = loaded_sender(call.hass, call)
+    state = await call_api(call.hass, entry, data.client.get_receipt(receipt))
+    data.receipts.update_from(receipt, state)
+    return {
+        "receipt": receipt,
+        "acknowledged": state.acknowledged,
+        "acknowledged_at": _iso(state.acknowledged_at),
+        "acknowledged_by": data.receipts.describe_user(state.acknowledged_by),
+        "acknowledged_by_device": state.acknowledged_by_device or None,
+        "last_delivered_at": _iso(state.last_delivered_at),
+        "expired": state.expired,
+        "expires_at": _iso(state.expires_at),
+        "called_back": state.called_back,
+        "called_back_at": _iso(state.called_back_at),
+    }
+
+
+async def async_cancel_receipt(call: ServiceCall) -> None:
+    """Stop the retries of an emergency alert."""
+    receipt = checked_receipt(call)
+    entry, data = loaded_sender(call.hass, call)
+    await call_api(call.hass, entry, data.client.cancel_receipt(receipt))
+    data.receipts.async_finish(receipt, RECEIPT_CANCELED)
+
+
+async def async_cancel_by_tag(call: ServiceCall) -> ServiceResponse:
+    """Stop the retries of every emergency alert sent with a tag."""
+    tag: str = call.data[ATTR_TAG].strip()
+    if not TAG_PATTERN.match(tag):
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="tag_invalid")
+    entry, data = loaded_sender(call.hass, call)
+    canceled = await call_api(call.hass, entry, data.client.cancel_by_tag(tag))
+    data.receipts.async_finish_tag(tag)
+    return {"canceled": canceled}
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register every action of the integration."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_RECEIPT,
+        async_get_receipt,
+        schema=RECEIPT_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_CANCEL_RECEIPT, async_cancel_receipt, schema=RECEIPT_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_CANCEL_BY_TAG,
+        async_cancel_by_tag,
+        schema=TAG_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
     service.async_register_platform_entity_service(
         hass,
         DOMAIN,

@@ -1,0 +1,322 @@
+"""Follow emergency alerts until they are acknowledged, expire or are canceled."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+import logging
+import re
+from typing import Any
+
+from aiohttp import web
+from homeassistant.components import webhook
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.network import NoURLAvailableError
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    MIN_POLL_INTERVAL_SECONDS,
+    PushoverAuthenticationError,
+    PushoverClient,
+    PushoverError,
+    PushoverRequestError,
+    Receipt,
+)
+from .const import (
+    CONF_RECEIPT_POLL_INTERVAL,
+    CONF_USE_WEBHOOK,
+    CONF_WEBHOOK_ID,
+    DEFAULT_RECEIPT_POLL_INTERVAL,
+    DOMAIN,
+    EVENT_RECEIPT,
+    ISSUE_WEBHOOK_UNREACHABLE,
+    RECEIPT_ACKNOWLEDGED,
+    RECEIPT_CANCELED,
+    RECEIPT_EXPIRED,
+    SIGNAL_RECEIPT,
+)
+from .coordinator import PushoverConfigEntry
+
+_LOGGER = logging.getLogger(__name__)
+
+STORE_VERSION = 1
+RECEIPT_MAX_AGE = timedelta(days=7)
+WEBHOOK_POLL_INTERVAL = timedelta(minutes=5)
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9]{30}$")
+DEVICE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,25}$")
+DIGITS_PATTERN = re.compile(r"^[0-9]{1,12}$")
+
+
+@dataclass(slots=True)
+class TrackedReceipt:
+    """An emergency alert we sent and still follow."""
+
+    receipt: str
+    recipient: str
+    tags: list[str] = field(default_factory=list)
+    sent_at: float = 0.0
+    expires_at: float = 0.0
+
+
+class ReceiptTracker:
+    """Receipts of one sender entry: persisted, polled while active, fed by the webhook."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: PushoverConfigEntry,
+        client: PushoverClient,
+        names: Callable[[], dict[str, str]],
+    ) -> None:
+        """Initialize the tracker; ``names`` maps user keys to recipient names."""
+        self.hass = hass
+        self.entry = entry
+        self.client = client
+        self._names = names
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORE_VERSION, f"{DOMAIN}.receipts.{entry.entry_id}"
+        )
+        self.active: dict[str, TrackedReceipt] = {}
+        self.callback_url: str | None = None
+        self._unsub_poll: CALLBACK_TYPE | None = None
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._polling = False
+
+    @property
+    def poll_interval(self) -> timedelta:
+        """Return the poll interval: the option, or slower while the webhook reports."""
+        seconds = max(
+            float(
+                self.entry.options.get(CONF_RECEIPT_POLL_INTERVAL, DEFAULT_RECEIPT_POLL_INTERVAL)
+            ),
+            MIN_POLL_INTERVAL_SECONDS,
+        )
+        interval = timedelta(seconds=seconds)
+        if self.callback_url is not None:
+            return max(interval, WEBHOOK_POLL_INTERVAL)
+        return interval
+
+    async def async_setup(self) -> None:
+        """Load the receipts of the last run, register the webhook and resume polling."""
+        stored = await self._store.async_load() or {}
+        oldest = dt_util.utcnow().timestamp() - RECEIPT_MAX_AGE.total_seconds()
+        for item in stored.get("receipts", []):
+            tracked = TrackedReceipt(**item)
+            if tracked.sent_at >= oldest:
+                self.active[tracked.receipt] = tracked
+        self._setup_webhook()
+        self.entry.async_on_unload(self._async_stop)
+        self._schedule()
+
+    def _setup_webhook(self) -> None:
+        """Register the acknowledgement webhook when wanted; raise a repair issue if unusable."""
+        issue_id = f"{ISSUE_WEBHOOK_UNREACHABLE}_{self.entry.entry_id}"
+        if not self.entry.options.get(CONF_USE_WEBHOOK, False):
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        webhook_id: str = self.entry.data[CONF_WEBHOOK_ID]
+        webhook.async_register(
+            self.hass,
+            DOMAIN,
+            f"Pushover Plus {self.entry.title}",
+            webhook_id,
+            self._async_handle_webhook,
+            local_only=False,
+            allowed_methods=("POST",),
+        )
+        self.entry.async_on_unload(lambda: webhook.async_unregister(self.hass, webhook_id))
+        try:
+            self.callback_url = webhook.async_generate_url(
+                self.hass, webhook_id, allow_internal=False, prefer_external=True
+            )
+        except NoURLAvailableError:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=ISSUE_WEBHOOK_UNREACHABLE,
+                translation_placeholders={"name": self.entry.title},
+                learn_more_url="https://www.home-assistant.io/integrations/http/#external_url",
+            )
+            return
+        ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+    @callback
+    def _async_stop(self) -> None:
+        if self._unsub_poll is not None:
+            self._unsub_poll()
+            self._unsub_poll = None
+
+    @callback
+    def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call ``update`` whenever the set of active receipts changes."""
+        self._listeners.append(update)
+        return lambda: self._listeners.remove(update)
+
+    def _changed(self) -> None:
+        for update in list(self._listeners):
+            update()
+        self._store.async_delay_save(self._data_to_save, 1)
+        self._schedule()
+
+    def _data_to_save(self) -> dict[str, Any]:
+        return {"receipts": [asdict(tracked) for tracked in self.active.values()]}
+
+    @callback
+    def async_track(self, receipt: str, recipient: str, tags: list[str], expire: int) -> None:
+        """Follow a receipt returned by a priority 2 send."""
+        now = dt_util.utcnow().timestamp()
+        self.active[receipt] = TrackedReceipt(
+            receipt=receipt,
+            recipient=recipient,
+            tags=list(tags),
+            sent_at=now,
+            expires_at=now + expire,
+        )
+        self._changed()
+
+    def _schedule(self) -> None:
+        """Poll again after the interval while anything is active (never sooner than 5 s)."""
+        self._async_stop()
+        if not self.active or self._polling:
+            return
+        delay = self.poll_interval.total_seconds()
+        now = dt_util.utcnow().timestamp()
+        first_expiry = min(tracked.expires_at for tracked in self.active.values())
+        delay = max(min(delay, first_expiry + 1 - now), MIN_POLL_INTERVAL_SECONDS)
+        self._unsub_poll = async_call_later(self.hass, delay, self._async_poll)
+
+    async def _async_poll(self, _now: datetime) -> None:
+        """Ask Pushover about every active receipt, one after another."""
+        self._unsub_poll = None
+        self._polling = True
+        try:
+            for receipt in list(self.active):
+                if receipt not in self.active:
+                    continue
+                try:
+                    state = await self.client.get_receipt(receipt)
+                except PushoverAuthenticationError:
+                    self.entry.async_start_reauth(self.hass)
+                    return
+                except PushoverRequestError as err:
+                    _LOGGER.debug("Receipt no longer known to Pushover: %s", err)
+                    self.async_finish(receipt, RECEIPT_EXPIRED)
+                    continue
+                except PushoverError as err:
+                    _LOGGER.debug("Could not poll a receipt: %s", err)
+                    break
+                self._apply(receipt, state)
+        finally:
+            self._polling = False
+            self._schedule()
+
+    @callback
+    def update_from(self, receipt: str, state: Receipt) -> None:
+        """End tracking when a receipt fetched elsewhere (get_receipt) is final."""
+        if receipt in self.active:
+            self._apply(receipt, state)
+
+    def _apply(self, receipt: str, state: Receipt) -> None:
+        if state.acknowledged:
+            self.async_finish(
+                receipt,
+                RECEIPT_ACKNOWLEDGED,
+                acknowledged_by=state.acknowledged_by,
+                acknowledged_by_device=state.acknowledged_by_device,
+                acknowledged_at=state.acknowledged_at,
+            )
+        elif state.expired:
+            self.async_finish(receipt, RECEIPT_EXPIRED)
+
+    def describe_user(self, user_key: str | None) -> str | None:
+        """Return the recipient name for a user key, never the key itself."""
+        if not user_key:
+            return None
+        return self._names().get(user_key, "unknown user")
+
+    @callback
+    def async_finish(
+        self,
+        receipt: str,
+        state: str,
+        *,
+        acknowledged_by: str | None = None,
+        acknowledged_by_device: str | None = None,
+        acknowledged_at: datetime | None = None,
+    ) -> bool:
+        """End tracking with exactly one terminal event; False if it was not active."""
+        tracked = self.active.pop(receipt, None)
+        if tracked is None:
+            return False
+        data: dict[str, Any] = {
+            "receipt": receipt,
+            "state": state,
+            "recipient": tracked.recipient,
+            "acknowledged_by": self.describe_user(acknowledged_by),
+            "acknowledged_by_device": acknowledged_by_device or None,
+            "acknowledged_at": acknowledged_at.isoformat() if acknowledged_at else None,
+            "tags": tracked.tags,
+        }
+        _LOGGER.debug("Emergency alert %s", state)
+        async_dispatcher_send(
+            self.hass, SIGNAL_RECEIPT.format(self.entry.entry_id), state, dict(data)
+        )
+        self.hass.bus.async_fire(EVENT_RECEIPT, {**data, "config_entry_id": self.entry.entry_id})
+        self._changed()
+        return True
+
+    @callback
+    def async_finish_tag(self, tag: str) -> None:
+        """Mark every followed receipt with that tag canceled."""
+        for receipt, tracked in list(self.active.items()):
+            if tag in tracked.tags:
+                self.async_finish(receipt, RECEIPT_CANCELED)
+
+    async def _async_handle_webhook(
+        self, hass: HomeAssistant, webhook_id: str, request: web.Request
+    ) -> web.Response:
+        """Take Pushover's acknowledgement callback; anything else is ignored with 200."""
+        form = await request.post()
+        fields = {key: str(form.get(key, "")) for key in _CALLBACK_FIELDS}
+        if not _well_formed(fields) or fields["receipt"] not in self.active:
+            _LOGGER.debug("Ignored a callback that is not for an alert we follow")
+            return web.Response(status=200)
+        self.async_finish(
+            fields["receipt"],
+            RECEIPT_ACKNOWLEDGED,
+            acknowledged_by=fields["acknowledged_by"],
+            acknowledged_by_device=fields["acknowledged_by_device"],
+            acknowledged_at=dt_util.utc_from_timestamp(int(fields["acknowledged_at"])),
+        )
+        return web.Response(status=200)
+
+
+_CALLBACK_FIELDS = (
+    "receipt",
+    "acknowledged",
+    "acknowledged_at",
+    "acknowledged_by",
+    "acknowledged_by_device",
+)
+
+
+def _well_formed(fields: dict[str, str]) -> bool:
+    """Check the five callback fields as Pushover sends them."""
+    return bool(
+        KEY_PATTERN.match(fields["receipt"])
+        and fields["acknowledged"] == "1"
+        and DIGITS_PATTERN.match(fields["acknowledged_at"])
+        and KEY_PATTERN.match(fields["acknowledged_by"])
+        and (
+            not fields["acknowledged_by_device"]
+            or DEVICE_PATTERN.match(fields["acknowledged_by_device"])
+        )
+    )
