@@ -98,11 +98,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
             )
         receipts = ReceiptTracker(hass, entry, client, partial(recipient_names, entry))
         await receipts.async_setup()
+        sender = MessageSender(hass, entry, client, quota, receipts)
+        await sender.outbox.async_setup()
         entry.runtime_data = SenderData(
             client=client,
             user_key=entry.data[CONF_USER_KEY],
             quota=quota,
-            sender=MessageSender(hass, entry, client, quota, receipts),
+            sender=sender,
             receipts=receipts,
         )
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))

@@ -14,7 +14,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import CONF_DEVICES, CONF_USER_KEY, DOMAIN, MANUFACTURER, SUBENTRY_TYPE_RECIPIENT
 from .coordinator import PushoverConfigEntry, SenderData
 from .entity import PushoverEntity
-from .messages import ATTR_DEVICES, ATTR_MESSAGE, ATTR_TITLE, build_message
+from .messages import ATTR_DEVICES, ATTR_HOLD_WHEN_OFFLINE, ATTR_MESSAGE, ATTR_TITLE, build_message
 
 PARALLEL_UPDATES = 0
 
@@ -79,7 +79,10 @@ class PushoverNotifyEntity(PushoverEntity, NotifyEntity):
             callback_url=self.runtime.receipts.callback_url,
         )
         response = await self.runtime.sender.async_send(
-            self.user_key, message, recipient=self.recipient_name
+            self.user_key,
+            message,
+            recipient=self.recipient_name,
+            hold=data.get(ATTR_HOLD_WHEN_OFFLINE),
         )
         self._async_record_notification()
         return response

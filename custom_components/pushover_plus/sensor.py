@@ -19,6 +19,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api import Limits
 from .coordinator import PushoverConfigEntry, QuotaCoordinator, SenderData
 from .entity import PushoverCoordinatorEntity, PushoverEntity
+from .outbox import Outbox
 from .receipts import ReceiptTracker
 
 PARALLEL_UPDATES = 0
@@ -109,3 +110,26 @@ class ActiveAlertsSensor(PushoverEntity, SensorEntity):
     def native_value(self) -> int:
         """Return how many alerts are active."""
         return len(self.receipts.active)
+
+
+class HeldMessagesSensor(PushoverEntity, SensorEntity):
+    """Messages held while Pushover is unreachable."""
+
+    _attr_translation_key = "queued_messages"
+    _attr_state_class = SensorStateClass.MEASUREMENT
+    _attr_native_unit_of_measurement = "messages"
+
+    def __init__(self, entry: PushoverConfigEntry, outbox: Outbox) -> None:
+        """Initialize the sensor."""
+        super().__init__(entry, "queued_messages")
+        self.outbox = outbox
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the outbox."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.outbox.async_add_listener(self.async_write_ha_state))
+
+    @property
+    def native_value(self) -> int:
+        """Return how many messages are held."""
+        return len(self.outbox.messages)
