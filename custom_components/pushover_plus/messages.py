@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from homeassistant.components import camera, image
 from homeassistant.components.media_source import async_resolve_media
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -145,6 +144,10 @@ async def _load_attachment(hass: HomeAssistant, source: str, value: Any) -> Atta
 
 async def _load_media(hass: HomeAssistant, value: Any) -> Attachment:
     """Load a media selector value: a camera or image snapshot, or a local media file."""
+    # camera and image pull in image libraries that are installed only with those
+    # integrations; import them when a snapshot is asked for, not when this loads.
+    from homeassistant.components import camera, image  # noqa: PLC0415
+
     content_id = value.get("media_content_id", "") if isinstance(value, Mapping) else ""
     if not content_id:
         raise _invalid("attachment_media_invalid")
