@@ -1,18 +1,26 @@
 """Async client for the Pushover API (no Home Assistant imports).
 
-INTERFACE DRAFT: the public names below are the contract other modules code against.
-The bodies are filled in by the client work (issue 3).
+Follows https://pushover.net/api: at most two requests in flight, explicit timeouts,
+transient failures retried no sooner than 5 s apart, 4xx never retried, every limit
+checked locally before a request is made.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+import asyncio
+import base64
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
+import json
+import logging
+import re
+import time
 from typing import Any
 
 import aiohttp
+from multidict import CIMultiDictProxy
 
 DEFAULT_BASE_URL = "https://api.pushover.net/1/"
 DEFAULT_WEBSOCKET_URL = "wss://client.pushover.net/push"
@@ -29,6 +37,15 @@ MAX_ATTACHMENT_BYTES = 5_242_880
 MIN_RETRY_SECONDS = 30
 MAX_EXPIRE_SECONDS = 10_800
 MIN_POLL_INTERVAL_SECONDS = 5.0
+MAX_DEVICE_NAME_LENGTH = 25
+LICENSE_OS = ("Android", "iOS", "Desktop")
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9]{30}$")
+DEVICE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,25}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PATH_SEGMENT_PATTERN = re.compile(r"^[^/?#%\\]+$")
+
+_LOGGER = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------- errors
@@ -84,7 +101,10 @@ class PushoverAuthenticationError(PushoverRequestError):
     ``parameter`` names which one: "token", "user" or "secret".
     """
 
-    parameter: str
+    def __init__(self, message: str, *, parameter: str, **kwargs: Any) -> None:
+        """Keep which credential was rejected."""
+        super().__init__(message, **kwargs)
+        self.parameter = parameter
 
 
 class PushoverValidationError(PushoverError):
@@ -118,8 +138,11 @@ class PushoverValidationError(PushoverError):
 class PushoverQuotaExceededError(PushoverRequestError):
     """HTTP 429: the monthly message quota is used up until ``reset``."""
 
-    reset: datetime | None
-    limits: Limits | None
+    def __init__(self, message: str, *, limits: Limits | None, **kwargs: Any) -> None:
+        """Keep the quota seen in the refusal."""
+        super().__init__(message, **kwargs)
+        self.limits = limits
+        self.reset: datetime | None = limits.reset if limits else None
 
 
 class PushoverTwoFactorRequiredError(PushoverRequestError):
@@ -278,9 +301,137 @@ class PushFrame(StrEnum):
     OTHER_SESSION = "A"
 
 
+# ---------------------------------------------------------------- validation
+
+
+def _fail(reason: str, parameter: str, message: str, limit: int | None = None) -> None:
+    raise PushoverValidationError(message, reason=reason, parameter=parameter, limit=limit)
+
+
+def _check_length(value: str | None, parameter: str, limit: int) -> None:
+    if value is not None and len(value) > limit:
+        _fail(f"{parameter}_too_long", parameter, f"{parameter} is over {limit} characters", limit)
+
+
+def validate_key(value: str, parameter: str = "user") -> None:
+    """Raise PushoverValidationError unless 30 characters of A-Z a-z 0-9."""
+    if not KEY_PATTERN.match(value):
+        _fail("user_key_invalid", parameter, f"{parameter} is not a 30-character key")
+
+
+def validate_device_name(name: str) -> None:
+    """Raise PushoverValidationError unless 1-25 characters of A-Z a-z 0-9 _ -."""
+    if not DEVICE_NAME_PATTERN.match(name):
+        _fail(
+            "device_name_invalid",
+            "device",
+            "device names have 1-25 letters, digits, _ or -",
+            MAX_DEVICE_NAME_LENGTH,
+        )
+
+
+def _users(users: str | Sequence[str]) -> list[str]:
+    return [users] if isinstance(users, str) else list(users)
+
+
+def validate_message(users: str | Sequence[str], message: Message) -> None:
+    """Raise PushoverValidationError when the message breaks a documented limit."""
+    keys = _users(users)
+    if len(keys) > MAX_USERS_PER_MESSAGE:
+        _fail("too_many_users", "user", "too many users", MAX_USERS_PER_MESSAGE)
+    for key in keys:
+        validate_key(key)
+    if not message.message.strip():
+        _fail("message_empty", "message", "message cannot be blank")
+    _check_length(message.message, "message", MAX_MESSAGE_LENGTH)
+    _check_length(message.title, "title", MAX_TITLE_LENGTH)
+    _check_length(message.url, "url", MAX_URL_LENGTH)
+    _check_length(message.url_title, "url_title", MAX_URL_TITLE_LENGTH)
+    for device in message.devices:
+        validate_device_name(device)
+    priority = 0 if message.priority is None else message.priority
+    if priority not in range(-2, 3):
+        _fail("priority_invalid", "priority", "priority must be -2 to 2")
+    if priority == 2:
+        if message.retry is None:
+            _fail("retry_required", "retry", "retry must be supplied with priority=2")
+        if message.expire is None:
+            _fail("expire_required", "expire", "expire must be supplied with priority=2")
+    if message.retry is not None and message.retry < MIN_RETRY_SECONDS:
+        _fail("retry_too_short", "retry", "retry is under 30 seconds", MIN_RETRY_SECONDS)
+    if message.expire is not None and message.expire > MAX_EXPIRE_SECONDS:
+        _fail("expire_too_long", "expire", "expire is over 10800 seconds", MAX_EXPIRE_SECONDS)
+    if message.expire is not None and message.expire < 1:
+        _fail("expire_invalid", "expire", "expire must be positive")
+    if message.ttl is not None and message.ttl < 1:
+        _fail("ttl_invalid", "ttl", "ttl must be positive")
+    if message.html and message.monospace:
+        _fail("html_and_monospace", "monospace", "html and monospace cannot be combined")
+    for tag in message.tags:
+        if "," in tag:
+            _fail("tag_invalid", "tags", "tags cannot contain commas")
+    if message.attachment is not None:
+        if len(message.attachment.data) > MAX_ATTACHMENT_BYTES:
+            _fail(
+                "attachment_too_large",
+                "attachment",
+                "attachment is over 5242880 bytes",
+                MAX_ATTACHMENT_BYTES,
+            )
+        if not message.attachment.content_type:
+            _fail("attachment_type_missing", "attachment_type", "attachment type is missing")
+        if not message.attachment.content_type.startswith("image/"):
+            _fail("attachment_type_invalid", "attachment_type", "attachment must be an image")
+
+
+def validate_glance(
+    title: str | None, text: str | None, subtext: str | None, count: int | None, percent: int | None
+) -> None:
+    """Raise PushoverValidationError unless the glance update is allowed."""
+    if title is None and text is None and subtext is None and count is None and percent is None:
+        _fail("glance_empty", "title", "a glance needs at least one field")
+    for name, value in (("title", title), ("text", text), ("subtext", subtext)):
+        if value is not None and len(value) > MAX_GLANCE_FIELD_LENGTH:
+            _fail("glance_field_too_long", name, f"{name} is over 100 characters", 100)
+    if percent is not None and not 0 <= percent <= 100:
+        _fail("glance_percent_invalid", "percent", "percent must be 0 to 100", 100)
+
+
+def _timestamp(value: Any) -> datetime | None:
+    try:
+        seconds = int(value)
+    except TypeError, ValueError:
+        return None
+    return datetime.fromtimestamp(seconds, UTC) if seconds > 0 else None
+
+
+def _limits_from(headers: Mapping[str, str]) -> Limits | None:
+    try:
+        limit = int(headers["X-Limit-App-Limit"])
+        remaining = int(headers["X-Limit-App-Remaining"])
+        reset = int(headers["X-Limit-App-Reset"])
+    except KeyError, ValueError:
+        return None
+    return Limits(limit, remaining, datetime.fromtimestamp(reset, UTC))
+
+
+def _error_texts(body: Mapping[str, Any], status: int) -> list[str]:
+    errors = body.get("errors")
+    if isinstance(errors, Mapping):
+        texts = []
+        for name, values in errors.items():
+            for value in values if isinstance(values, list) else [values]:
+                texts.append(f"{name} {value}")
+        return texts
+    if isinstance(errors, list) and errors:
+        return [str(error) for error in errors]
+    return [f"HTTP {status}"]
+
+
 # ---------------------------------------------------------------- client
 
 Sleep = Callable[[float], Awaitable[None]]
+Body = Callable[[], Any]
 
 
 class PushoverClient:
@@ -290,6 +441,9 @@ class PushoverClient:
     5xx/connection errors are retried up to ``max_retries`` times no sooner than
     ``retry_delay`` (>= 5 s) apart; 4xx/429 are never retried. ``sleep`` and ``clock``
     are injectable for tests. ``limits`` holds the latest quota seen in any response.
+
+    A retried send whose first response was lost (timeout after the server accepted
+    it) can deliver twice: Pushover has no idempotency key.
     """
 
     def __init__(
@@ -306,40 +460,276 @@ class PushoverClient:
         sleep: Sleep | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        raise NotImplementedError
+        """Bind the client to a session and an application token."""
+        self._session = session
+        self._token = token
+        self._base_url = base_url if base_url.endswith("/") else f"{base_url}/"
+        self._websocket_url = websocket_url
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._max_retries = max(0, max_retries)
+        self._retry_delay = max(retry_delay, MIN_POLL_INTERVAL_SECONDS)
+        self._semaphore = asyncio.Semaphore(max_concurrent)
+        self._sleep: Sleep = sleep or asyncio.sleep
+        self._clock = clock or time.monotonic
+        self.limits: Limits | None = None
 
-    limits: Limits | None
+    # ------------------------------------------------------------ transport
 
-    # messages
+    def _with_token(
+        self, params: dict[str, Any] | None, token: str | None = None
+    ) -> dict[str, str]:
+        values = {"token": token or self._token or ""}
+        for key, value in (params or {}).items():
+            if value is None:
+                continue
+            values[key] = ("1" if value else "0") if isinstance(value, bool) else str(value)
+        return values
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, str] | None = None,
+        body: Body | None = None,
+        user_is_credential: bool = False,
+    ) -> tuple[dict[str, Any], Limits | None]:
+        """Send a request with retries; return the JSON body and the quota headers."""
+        url = self._base_url + path
+        failure: PushoverError | None = None
+        for attempt in range(self._max_retries + 1):
+            if attempt:
+                await self._sleep(self._retry_delay)
+            try:
+                status, text, headers = await self._send_once(method, url, query, body)
+            except TimeoutError:
+                failure = PushoverTimeoutError(f"Pushover did not answer {path} in time")
+                continue
+            except aiohttp.ClientError as err:
+                failure = PushoverConnectionError(f"Could not reach Pushover: {type(err).__name__}")
+                continue
+            limits = _limits_from(headers)
+            if limits is not None:
+                self.limits = limits
+            request_id = headers.get("X-Request-Id")
+            _LOGGER.debug("%s %s -> %s (request %s)", method, path, status, request_id)
+            if status >= 500 or status < 200 or 300 <= status < 400:
+                failure = PushoverServerError(
+                    f"Pushover answered HTTP {status}", status=status, request_id=request_id
+                )
+                continue
+            try:
+                data = json.loads(text)
+            except ValueError:
+                data = None
+            if not isinstance(data, dict):
+                failure = PushoverServerError(
+                    f"Pushover answered HTTP {status} without JSON",
+                    status=status,
+                    request_id=request_id,
+                )
+                continue
+            if status == 200 and data.get("status") == 1:
+                return data, limits
+            raise self._refusal(status, data, limits, request_id, user_is_credential)
+        assert failure is not None
+        raise failure
+
+    async def _send_once(
+        self, method: str, url: str, query: dict[str, str] | None, body: Body | None
+    ) -> tuple[int, str, CIMultiDictProxy[str]]:
+        async with (
+            self._semaphore,
+            self._session.request(
+                method,
+                url,
+                params=query,
+                data=body() if body is not None else None,
+                timeout=self._timeout,
+            ) as response,
+        ):
+            return response.status, await response.text(), response.headers
+
+    @staticmethod
+    def _refusal(
+        status: int,
+        data: dict[str, Any],
+        limits: Limits | None,
+        request_id: str | None,
+        user_is_credential: bool,
+    ) -> PushoverRequestError:
+        errors = _error_texts(data, status)
+        parameters = {
+            key: str(value)
+            for key, value in data.items()
+            if key not in ("errors", "status", "request") and isinstance(value, str | int)
+        }
+        common: dict[str, Any] = {
+            "status": status,
+            "errors": errors,
+            "parameters": parameters,
+            "request_id": request_id,
+        }
+        message = "; ".join(errors)
+        if status == 429:
+            return PushoverQuotaExceededError(message, limits=limits, **common)
+        if status == 412:
+            return PushoverTwoFactorRequiredError(message, **common)
+        if parameters.get("token") == "invalid":
+            return PushoverAuthenticationError(message, parameter="token", **common)
+        if "secret" in parameters:
+            return PushoverAuthenticationError(message, parameter="secret", **common)
+        if user_is_credential and "user" in parameters:
+            return PushoverAuthenticationError(message, parameter="user", **common)
+        return PushoverRequestError(message, **common)
+
+    async def _get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        data, _ = await self._request("GET", path, query=self._with_token(params))
+        return data
+
+    async def _post(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        user_is_credential: bool = False,
+    ) -> dict[str, Any]:
+        form = self._with_token(params, token)
+        data, _ = await self._request(
+            "POST", path, body=lambda: dict(form), user_is_credential=user_is_credential
+        )
+        return data
+
+    async def _post_secret(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        form = {key: str(value) for key, value in params.items() if value is not None}
+        data, _ = await self._request("POST", path, body=lambda: dict(form))
+        return data
+
+    # ------------------------------------------------------------ messages
+
     async def send_message(self, users: str | Sequence[str], message: Message) -> MessageResult:
         """Validate locally, then POST messages.json."""
-        raise NotImplementedError
+        validate_message(users, message)
+        params = self._with_token(
+            {
+                "user": ",".join(_users(users)),
+                "message": message.message,
+                "title": message.title,
+                "device": ",".join(message.devices) or None,
+                "priority": message.priority,
+                "retry": message.retry,
+                "expire": message.expire,
+                "callback": message.callback,
+                "tags": ",".join(message.tags) or None,
+                "sound": message.sound,
+                "timestamp": message.timestamp,
+                "ttl": message.ttl,
+                "url": message.url,
+                "url_title": message.url_title,
+                "html": 1 if message.html else None,
+                "monospace": 1 if message.monospace else None,
+            }
+        )
+        attachment = message.attachment
+        body: Body
+        if attachment is not None and message.attachment_as_base64:
+            params["attachment_base64"] = base64.b64encode(attachment.data).decode()
+            params["attachment_type"] = attachment.content_type
+            body = lambda: dict(params)  # noqa: E731
+        elif attachment is not None:
 
-    # receipts
+            def body() -> aiohttp.FormData:
+                form = aiohttp.FormData()
+                for key, value in params.items():
+                    form.add_field(key, value)
+                form.add_field(
+                    "attachment",
+                    attachment.data,
+                    filename=attachment.filename,
+                    content_type=attachment.content_type,
+                )
+                return form
+
+        else:
+            body = lambda: dict(params)  # noqa: E731
+        data, limits = await self._request(
+            "POST", "messages.json", body=body, user_is_credential=True
+        )
+        receipt = data.get("receipt")
+        return MessageResult(
+            request=str(data.get("request", "")),
+            receipt=str(receipt) if receipt else None,
+            limits=limits,
+        )
+
+    # ------------------------------------------------------------ receipts
+
+    @staticmethod
+    def _check_receipt(receipt: str) -> None:
+        if not KEY_PATTERN.match(receipt):
+            _fail("receipt_invalid", "receipt", "a receipt is 30 letters and digits")
+
     async def get_receipt(self, receipt: str) -> Receipt:
         """GET receipts/{receipt}.json."""
-        raise NotImplementedError
+        self._check_receipt(receipt)
+        data = await self._get(f"receipts/{receipt}.json")
+        return Receipt(
+            acknowledged=bool(int(data.get("acknowledged", 0) or 0)),
+            acknowledged_at=_timestamp(data.get("acknowledged_at")),
+            acknowledged_by=data.get("acknowledged_by") or None,
+            acknowledged_by_device=data.get("acknowledged_by_device") or None,
+            last_delivered_at=_timestamp(data.get("last_delivered_at")),
+            expired=bool(int(data.get("expired", 0) or 0)),
+            expires_at=_timestamp(data.get("expires_at")),
+            called_back=bool(int(data.get("called_back", 0) or 0)),
+            called_back_at=_timestamp(data.get("called_back_at")),
+        )
 
     async def cancel_receipt(self, receipt: str) -> None:
         """POST receipts/{receipt}/cancel.json."""
-        raise NotImplementedError
+        self._check_receipt(receipt)
+        await self._post(f"receipts/{receipt}/cancel.json")
 
     async def cancel_by_tag(self, tag: str) -> int:
         """POST receipts/cancel_by_tag/{tag}.json; returns how many were canceled."""
-        raise NotImplementedError
+        if not PATH_SEGMENT_PATTERN.match(tag) or "," in tag:
+            _fail("tag_invalid", "tag", "a tag has no commas, slashes, ? # % or backslashes")
+        data = await self._post(f"receipts/cancel_by_tag/{tag}.json")
+        return int(data.get("canceled", 0) or 0)
 
-    # users, sounds, limits, glances
+    # ------------------------------------------------------------ users, sounds, limits, glances
+
     async def validate_user(self, user: str, device: str | None = None) -> UserValidation:
         """POST users/validate.json."""
-        raise NotImplementedError
+        validate_key(user)
+        if device:
+            validate_device_name(device)
+        data = await self._post(
+            "users/validate.json", {"user": user, "device": device}, user_is_credential=True
+        )
+        return UserValidation(
+            group=bool(int(data.get("group", 0) or 0)),
+            devices=[str(name) for name in data.get("devices") or []],
+            licenses=[str(name) for name in data.get("licenses") or []],
+        )
 
     async def get_sounds(self) -> dict[str, str]:
         """GET sounds.json: name -> label, custom sounds included."""
-        raise NotImplementedError
+        data = await self._get("sounds.json")
+        sounds = data.get("sounds") or {}
+        return {str(name): str(label) for name, label in sounds.items()}
 
     async def get_limits(self) -> Limits:
         """GET apps/limits.json."""
-        raise NotImplementedError
+        data = await self._get("apps/limits.json")
+        limits = Limits(
+            int(data["limit"]),
+            int(data["remaining"]),
+            datetime.fromtimestamp(int(data["reset"]), UTC),
+        )
+        self.limits = limits
+        return limits
 
     async def update_glance(
         self,
@@ -353,46 +743,111 @@ class PushoverClient:
         percent: int | None = None,
     ) -> None:
         """POST glances.json (at least one data field)."""
-        raise NotImplementedError
+        validate_key(user)
+        if device:
+            validate_device_name(device)
+        validate_glance(title, text, subtext, count, percent)
+        await self._post(
+            "glances.json",
+            {
+                "user": user,
+                "device": device,
+                "title": title,
+                "text": text,
+                "subtext": subtext,
+                "count": count,
+                "percent": percent,
+            },
+        )
 
-    # delivery groups
+    # ------------------------------------------------------------ delivery groups
+
     async def create_group(self, name: str) -> str:
         """POST groups.json; returns the new group key."""
-        raise NotImplementedError
+        if not name.strip():
+            _fail("group_name_empty", "name", "a group needs a name")
+        data = await self._post("groups.json", {"name": name})
+        return str(data["group"])
 
     async def list_groups(self) -> list[GroupSummary]:
         """GET groups.json."""
-        raise NotImplementedError
+        data = await self._get("groups.json")
+        return [
+            GroupSummary(str(item["group"]), str(item.get("name", "")))
+            for item in data.get("groups") or []
+        ]
 
     async def get_group(self, group_key: str) -> GroupInfo:
         """GET groups/{key}.json."""
-        raise NotImplementedError
+        validate_key(group_key, "group")
+        data = await self._get(f"groups/{group_key}.json")
+        return GroupInfo(
+            name=str(data.get("name", "")),
+            users=[
+                GroupMember(
+                    user=str(item["user"]),
+                    device=item.get("device") or None,
+                    memo=str(item.get("memo") or ""),
+                    disabled=bool(item.get("disabled", False)),
+                )
+                for item in data.get("users") or []
+            ],
+        )
 
     async def rename_group(self, group_key: str, name: str) -> None:
         """POST groups/{key}/rename.json."""
-        raise NotImplementedError
+        validate_key(group_key, "group")
+        if not name.strip():
+            _fail("group_name_empty", "name", "a group needs a name")
+        await self._post(f"groups/{group_key}/rename.json", {"name": name})
+
+    def _check_membership(self, group_key: str, user: str, device: str | None) -> None:
+        validate_key(group_key, "group")
+        validate_key(user)
+        if device:
+            validate_device_name(device)
 
     async def group_add_user(
         self, group_key: str, user: str, device: str | None = None, memo: str | None = None
     ) -> None:
         """POST groups/{key}/add_user.json."""
-        raise NotImplementedError
+        self._check_membership(group_key, user, device)
+        if memo is not None and len(memo) > MAX_MEMO_LENGTH:
+            _fail("memo_too_long", "memo", "memo is over 200 characters", MAX_MEMO_LENGTH)
+        await self._post(
+            f"groups/{group_key}/add_user.json", {"user": user, "device": device, "memo": memo}
+        )
 
     async def group_remove_user(self, group_key: str, user: str, device: str | None = None) -> None:
         """POST groups/{key}/delete_user.json, falling back to remove_user.json on 404."""
-        raise NotImplementedError
+        self._check_membership(group_key, user, device)
+        params = {"user": user, "device": device}
+        try:
+            await self._post(f"groups/{group_key}/delete_user.json", params)
+        except PushoverRequestError as err:
+            if err.status != 404:
+                raise
+            await self._post(f"groups/{group_key}/remove_user.json", params)
 
     async def group_enable_user(self, group_key: str, user: str, device: str | None = None) -> None:
         """POST groups/{key}/enable_user.json."""
-        raise NotImplementedError
+        self._check_membership(group_key, user, device)
+        await self._post(f"groups/{group_key}/enable_user.json", {"user": user, "device": device})
 
     async def group_disable_user(
         self, group_key: str, user: str, device: str | None = None
     ) -> None:
         """POST groups/{key}/disable_user.json."""
-        raise NotImplementedError
+        self._check_membership(group_key, user, device)
+        await self._post(f"groups/{group_key}/disable_user.json", {"user": user, "device": device})
 
-    # teams (team token, not the app token)
+    # ------------------------------------------------------------ teams
+
+    @staticmethod
+    def _check_email(email: str) -> None:
+        if not EMAIL_PATTERN.match(email):
+            _fail("email_invalid", "email", "not an email address")
+
     async def team_add_user(
         self,
         team_token: str,
@@ -405,26 +860,59 @@ class PushoverClient:
         group: str | None = None,
     ) -> None:
         """POST teams/add_user.json."""
-        raise NotImplementedError
+        validate_key(team_token, "token")
+        self._check_email(email)
+        await self._post(
+            "teams/add_user.json",
+            {
+                "email": email,
+                "name": name,
+                "password": password,
+                "instant": "true" if instant else None,
+                "admin": "true" if admin else None,
+                "group": group,
+            },
+            token=team_token,
+        )
 
     async def team_remove_user(self, team_token: str, email: str) -> None:
         """POST teams/remove_user.json."""
-        raise NotImplementedError
+        validate_key(team_token, "token")
+        self._check_email(email)
+        await self._post("teams/remove_user.json", {"email": email}, token=team_token)
 
     async def get_team(self, team_token: str) -> TeamInfo:
         """GET teams.json."""
-        raise NotImplementedError
+        validate_key(team_token, "token")
+        data, _ = await self._request("GET", "teams.json", query=self._with_token(None, team_token))
+        users = data.get("users")
+        return TeamInfo(
+            name=data.get("name"),
+            users=[dict(user) for user in users] if isinstance(users, list) else [],
+            raw=dict(data),
+        )
 
-    # licensing and subscriptions
+    # ------------------------------------------------------------ licensing and subscriptions
+
     async def assign_license(
         self, *, user: str | None = None, email: str | None = None, os: str | None = None
     ) -> int:
         """POST licenses/assign.json; returns the remaining credits."""
-        raise NotImplementedError
+        if bool(user) == bool(email):
+            _fail("license_target", "user", "give either a user key or an email")
+        if user:
+            validate_key(user)
+        if email:
+            self._check_email(email)
+        if os and os not in LICENSE_OS:
+            _fail("license_os_invalid", "os", "os must be Android, iOS or Desktop")
+        data = await self._post("licenses/assign.json", {"user": user, "email": email, "os": os})
+        return int(data.get("credits", 0) or 0)
 
     async def get_license_credits(self) -> int:
         """GET licenses.json."""
-        raise NotImplementedError
+        data = await self._get("licenses.json")
+        return int(data.get("credits", 0) or 0)
 
     async def migrate_subscription(
         self,
@@ -435,50 +923,116 @@ class PushoverClient:
         sound: str | None = None,
     ) -> str:
         """POST subscriptions/migrate.json; returns the subscribed user key."""
-        raise NotImplementedError
+        if not subscription.strip():
+            _fail("subscription_empty", "subscription", "a subscription code is needed")
+        validate_key(user)
+        if device_name:
+            validate_device_name(device_name)
+        data = await self._post(
+            "subscriptions/migrate.json",
+            {
+                "subscription": subscription,
+                "user": user,
+                "device_name": device_name,
+                "sound": sound,
+            },
+        )
+        return str(data["subscribed_user_key"])
 
-    # Open Client
+    # ------------------------------------------------------------ Open Client
+
     async def login(self, email: str, password: str, twofa: str | None = None) -> OpenClientSession:
         """POST users/login.json; raises PushoverTwoFactorRequiredError on 412."""
-        raise NotImplementedError
+        data = await self._post_secret(
+            "users/login.json", {"email": email, "password": password, "twofa": twofa}
+        )
+        return OpenClientSession(user_key=str(data["id"]), secret=str(data["secret"]))
 
     async def register_device(self, secret: str, name: str) -> str:
         """POST devices.json (os=O); returns the device id."""
-        raise NotImplementedError
+        validate_device_name(name)
+        data = await self._post_secret("devices.json", {"secret": secret, "name": name, "os": "O"})
+        return str(data["id"])
 
     async def download_messages(self, secret: str, device_id: str) -> list[ReceivedMessage]:
         """GET messages.json?secret=&device_id=, sorted by id."""
-        raise NotImplementedError
+        data, _ = await self._request(
+            "GET", "messages.json", query={"secret": secret, "device_id": device_id}
+        )
+        messages = [_received(item) for item in data.get("messages") or []]
+        return sorted(messages, key=lambda message: message.id)
 
     async def delete_messages(self, secret: str, device_id: str, highest_id: str) -> None:
         """POST devices/{device_id}/update_highest_message.json."""
-        raise NotImplementedError
+        await self._post_secret(
+            f"devices/{device_id}/update_highest_message.json",
+            {"secret": secret, "message": highest_id},
+        )
 
     async def acknowledge_receipt(self, secret: str, receipt: str) -> None:
         """POST receipts/{receipt}/acknowledge.json."""
-        raise NotImplementedError
+        self._check_receipt(receipt)
+        await self._post_secret(f"receipts/{receipt}/acknowledge.json", {"secret": secret})
 
     @staticmethod
     def icon_url(icon: str) -> str:
         """URL of an application icon."""
         return ICON_URL.format(icon=icon)
 
-    def push_frames(
+    async def push_frames(
         self, device_id: str, secret: str, *, heartbeat_timeout: float = 90.0
-    ) -> AsyncIterator[PushFrame]:
+    ) -> AsyncGenerator[PushFrame]:
         """Connect to the websocket, send the login frame and yield frames.
 
         Raises PushoverConnectionError when the socket drops or stays silent longer than
         ``heartbeat_timeout``; the caller reconnects.
         """
-        raise NotImplementedError
+        try:
+            socket = await self._session.ws_connect(self._websocket_url, heartbeat=None)
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise PushoverConnectionError(f"Could not open the websocket: {err}") from err
+        try:
+            await socket.send_str(f"login:{device_id}:{secret}\n")
+            while True:
+                try:
+                    async with asyncio.timeout(heartbeat_timeout):
+                        frame = await socket.receive()
+                except TimeoutError as err:
+                    raise PushoverTimeoutError("The websocket stayed silent") from err
+                if frame.type is aiohttp.WSMsgType.BINARY:
+                    payload = bytes(frame.data).decode("ascii", "replace")
+                elif frame.type is aiohttp.WSMsgType.TEXT:
+                    payload = str(frame.data)
+                else:
+                    raise PushoverConnectionError("The websocket closed")
+                for character in payload.strip():
+                    try:
+                        yield PushFrame(character)
+                    except ValueError:
+                        _LOGGER.debug("Ignored an unknown websocket frame")
+        finally:
+            await socket.close()
 
 
-def validate_message(users: str | Sequence[str], message: Message) -> None:
-    """Raise PushoverValidationError when the message breaks a documented limit."""
-    raise NotImplementedError
-
-
-def validate_device_name(name: str) -> None:
-    """Raise PushoverValidationError unless 1-25 characters of A-Z a-z 0-9 _ -."""
-    raise NotImplementedError
+def _received(item: Mapping[str, Any]) -> ReceivedMessage:
+    """Parse one downloaded message (absent fields become None)."""
+    id_str = str(item.get("id_str") or item["id"])
+    umid = item.get("umid_str") or item.get("umid")
+    return ReceivedMessage(
+        id=int(id_str),
+        id_str=id_str,
+        message=str(item.get("message", "")),
+        app=item.get("app"),
+        title=item.get("title") or None,
+        priority=int(item.get("priority", 0) or 0),
+        date=_timestamp(item.get("date")) or datetime.fromtimestamp(0, UTC),
+        url=item.get("url") or None,
+        url_title=item.get("url_title") or None,
+        icon=item.get("icon") or None,
+        sound=item.get("sound") or None,
+        receipt=item.get("receipt") or None,
+        acked=bool(int(item.get("acked", 0) or 0)),
+        html=bool(int(item.get("html", 0) or 0)),
+        umid=str(umid) if umid is not None else None,
+        raw=dict(item),
+    )
