@@ -33,8 +33,8 @@ def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture
-async def simulator() -> AsyncIterator[PushoverSimulator]:
-    """A fresh Pushover simulator on loopback."""
+async def simulator(socket_enabled: None) -> AsyncIterator[PushoverSimulator]:
+    """A fresh Pushover simulator on loopback (sockets allowed, loopback only)."""
     sim = PushoverSimulator()
     await sim.start()
     try:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_USER, ConfigSubentryData
+from homeassistant.config_entries import SOURCE_USER, ConfigSubentry
 from homeassistant.const import CONF_EMAIL, CONF_NAME, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    MockModule,
+    mock_integration,
+)
 
 from custom_components.pushover_plus.config_flow import normalize_api_url, sender_unique_id
 from custom_components.pushover_plus.const import (
@@ -62,7 +66,7 @@ async def test_sender_created_after_checking_credentials(
             CONF_API_TOKEN: account.token,
             CONF_USER_KEY: account.user,
             CONF_NAME: "Family",
-            CONF_API_URL: simulator.base_url,
+            "advanced": {CONF_API_URL: simulator.base_url},
         },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -84,12 +88,14 @@ async def test_sender_created_after_checking_credentials(
     assert "/1/apps/limits.json" in paths
 
 
-async def test_api_url_is_advanced_only(hass: HomeAssistant) -> None:
+async def test_api_url_is_in_a_collapsed_section(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "sender"}
     )
-    assert CONF_API_URL not in result["data_schema"].schema
+    advanced = result["data_schema"].schema["advanced"]
+    assert advanced.options == {"collapsed": True}
+    assert CONF_API_URL in advanced.schema.schema
 
 
 @pytest.mark.parametrize(
@@ -119,7 +125,11 @@ async def test_sender_credential_errors_then_recovery(
     flow_id = await _sender_form(hass)
     result = await hass.config_entries.flow.async_configure(
         flow_id,
-        {CONF_API_TOKEN: token, CONF_USER_KEY: user, CONF_API_URL: simulator.base_url},
+        {
+            CONF_API_TOKEN: token,
+            CONF_USER_KEY: user,
+            "advanced": {CONF_API_URL: simulator.base_url},
+        },
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {field: error}
@@ -128,7 +138,7 @@ async def test_sender_credential_errors_then_recovery(
         {
             CONF_API_TOKEN: account.token,
             CONF_USER_KEY: account.user,
-            CONF_API_URL: simulator.base_url,
+            "advanced": {CONF_API_URL: simulator.base_url},
         },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -144,7 +154,7 @@ async def test_sender_cannot_connect_and_server_error(
         {
             CONF_API_TOKEN: account.token,
             CONF_USER_KEY: account.user,
-            CONF_API_URL: "http://127.0.0.1:9/1/",
+            "advanced": {CONF_API_URL: "http://127.0.0.1:9/1/"},
         },
     )
     assert result["errors"] == {"base": "cannot_connect"}
@@ -154,7 +164,7 @@ async def test_sender_cannot_connect_and_server_error(
         {
             CONF_API_TOKEN: account.token,
             CONF_USER_KEY: account.user,
-            CONF_API_URL: simulator.base_url,
+            "advanced": {CONF_API_URL: simulator.base_url},
         },
     )
     assert result["errors"] == {"base": "unknown_error"}
@@ -171,7 +181,7 @@ async def test_sender_rejects_plain_http_to_remote_hosts(
         {
             CONF_API_TOKEN: account.token,
             CONF_USER_KEY: account.user,
-            CONF_API_URL: "http://api.example.com/1/",
+            "advanced": {CONF_API_URL: "http://api.example.com/1/"},
         },
     )
     assert result["errors"] == {CONF_API_URL: "invalid_api_url"}
@@ -207,7 +217,7 @@ async def test_duplicate_sender_aborts(
         {
             CONF_API_TOKEN: account.token,
             CONF_USER_KEY: account.user,
-            CONF_API_URL: simulator.base_url,
+            "advanced": {CONF_API_URL: simulator.base_url},
         },
     )
     assert result["type"] is FlowResultType.ABORT
@@ -249,7 +259,7 @@ async def test_reconfigure_changes_user_key(
         {
             CONF_API_TOKEN: account.token,
             CONF_USER_KEY: account.other_user,
-            CONF_API_URL: "http://example.com/1/",
+            "advanced": {CONF_API_URL: "http://example.com/1/"},
         },
     )
     assert result["errors"] == {CONF_API_URL: "invalid_api_url"}
@@ -258,7 +268,7 @@ async def test_reconfigure_changes_user_key(
         {
             CONF_API_TOKEN: account.token,
             CONF_USER_KEY: "u" * 30,
-            CONF_API_URL: simulator.base_url,
+            "advanced": {CONF_API_URL: simulator.base_url},
         },
     )
     assert result["errors"] == {CONF_USER_KEY: "invalid_user_key"}
@@ -267,7 +277,7 @@ async def test_reconfigure_changes_user_key(
         {
             CONF_API_TOKEN: account.token,
             CONF_USER_KEY: account.other_user,
-            CONF_API_URL: simulator.base_url,
+            "advanced": {CONF_API_URL: simulator.base_url},
         },
     )
     assert result["type"] is FlowResultType.ABORT
@@ -293,7 +303,7 @@ async def test_reconfigure_to_existing_entry_aborts(
         {
             CONF_API_TOKEN: account.token,
             CONF_USER_KEY: account.other_user,
-            CONF_API_URL: simulator.base_url,
+            "advanced": {CONF_API_URL: simulator.base_url},
         },
     )
     assert result["type"] is FlowResultType.ABORT
@@ -346,7 +356,8 @@ async def test_options_team_check_cannot_connect(
     hass: HomeAssistant, simulator: PushoverSimulator, loaded_sender: MockConfigEntry
 ) -> None:
     result = await hass.config_entries.options.async_init(loaded_sender.entry_id)
-    simulator.inject_fault("drop", path="teams")
+    # aiohttp itself resends an idempotent request once when a kept-alive connection drops
+    simulator.inject_fault("drop", path="teams", count=2)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {
@@ -423,7 +434,7 @@ async def test_recipient_reconfigure_devices(
 ) -> None:
     hass.config_entries.async_add_subentry(
         sender_entry,
-        ConfigSubentryData(
+        ConfigSubentry(
             data={CONF_USER_KEY: account.other_user, CONF_DEVICES: ["old"]},
             subentry_type=SUBENTRY_TYPE_RECIPIENT,
             title="Partner",
@@ -456,7 +467,7 @@ async def test_recipient_reconfigure_offline_keeps_known_devices(
 ) -> None:
     hass.config_entries.async_add_subentry(
         sender_entry,
-        ConfigSubentryData(
+        ConfigSubentry(
             data={CONF_USER_KEY: account.other_user, CONF_DEVICES: ["old"]},
             subentry_type=SUBENTRY_TYPE_RECIPIENT,
             title="Partner",
@@ -481,6 +492,13 @@ async def _receiver_form(hass: HomeAssistant) -> str:
     return result["flow_id"]
 
 
+@pytest.fixture
+def no_entry_setup():
+    with patch("custom_components.pushover_plus.async_setup_entry", return_value=True):
+        yield
+
+
+@pytest.mark.usefixtures("no_entry_setup")
 async def test_receiver_login_and_register(
     hass: HomeAssistant, simulator: PushoverSimulator
 ) -> None:
@@ -488,7 +506,11 @@ async def test_receiver_login_and_register(
     flow_id = await _receiver_form(hass)
     result = await hass.config_entries.flow.async_configure(
         flow_id,
-        {CONF_EMAIL: "me@example.com", CONF_PASSWORD: "wrong", CONF_API_URL: simulator.base_url},
+        {
+            CONF_EMAIL: "me@example.com",
+            CONF_PASSWORD: "wrong",
+            "advanced": {CONF_API_URL: simulator.base_url},
+        },
     )
     assert result["errors"] == {"base": "invalid_auth"}
     result = await hass.config_entries.flow.async_configure(
@@ -496,7 +518,7 @@ async def test_receiver_login_and_register(
         {
             CONF_EMAIL: "me@example.com",
             CONF_PASSWORD: "hunter22",
-            CONF_API_URL: simulator.base_url,
+            "advanced": {CONF_API_URL: simulator.base_url},
         },
     )
     assert result["step_id"] == "device"
@@ -516,6 +538,7 @@ async def test_receiver_login_and_register(
     assert result["result"].unique_id == data[CONF_DEVICE_ID]
 
 
+@pytest.mark.usefixtures("no_entry_setup")
 async def test_receiver_two_factor_and_taken_name(
     hass: HomeAssistant, simulator: PushoverSimulator
 ) -> None:
@@ -526,7 +549,7 @@ async def test_receiver_two_factor_and_taken_name(
         {
             CONF_EMAIL: "me@example.com",
             CONF_PASSWORD: "hunter22",
-            CONF_API_URL: simulator.base_url,
+            "advanced": {CONF_API_URL: simulator.base_url},
         },
     )
     assert result["step_id"] == "twofa"
@@ -543,7 +566,7 @@ async def test_receiver_two_factor_and_taken_name(
         {
             CONF_EMAIL: "me@example.com",
             CONF_PASSWORD: "hunter22",
-            CONF_API_URL: simulator.base_url,
+            "advanced": {CONF_API_URL: simulator.base_url},
         },
     )
     result = await hass.config_entries.flow.async_configure(flow_id, {CONF_TWOFA: "123456"})
@@ -551,16 +574,25 @@ async def test_receiver_two_factor_and_taken_name(
     assert result["errors"] == {CONF_DEVICE_NAME: "device_name_taken"}
 
 
+@pytest.mark.usefixtures("socket_enabled")
 async def test_receiver_cannot_connect(hass: HomeAssistant) -> None:
     flow_id = await _receiver_form(hass)
     result = await hass.config_entries.flow.async_configure(
         flow_id,
-        {CONF_EMAIL: "me@example.com", CONF_PASSWORD: "x", CONF_API_URL: "http://127.0.0.1:9/1/"},
+        {
+            CONF_EMAIL: "me@example.com",
+            CONF_PASSWORD: "x",
+            "advanced": {CONF_API_URL: "http://127.0.0.1:9/1/"},
+        },
     )
     assert result["errors"] == {"base": "cannot_connect"}
     result = await hass.config_entries.flow.async_configure(
         flow_id,
-        {CONF_EMAIL: "me@example.com", CONF_PASSWORD: "x", CONF_API_URL: "http://10.0.0.1/1/"},
+        {
+            CONF_EMAIL: "me@example.com",
+            CONF_PASSWORD: "x",
+            "advanced": {CONF_API_URL: "http://10.0.0.1/1/"},
+        },
     )
     assert result["errors"] == {CONF_API_URL: "invalid_api_url"}
 
@@ -664,7 +696,12 @@ async def test_import_of_vanished_entry_aborts(hass: HomeAssistant) -> None:
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "nothing_to_import"
+    mock_integration(hass, MockModule("pushover"))
+    core = MockConfigEntry(domain="pushover", data={"api_key": "k" * 30, "user_key": "u" * 30})
+    core.add_to_hass(hass)
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert "import_core" in result["menu_options"]
+    await hass.config_entries.async_remove(core.entry_id)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "import_core"}
     )

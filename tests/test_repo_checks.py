@@ -483,6 +483,27 @@ def test_manifest_config_flow_matches_module() -> None:
     assert (INTEGRATION / "config_flow.py").is_file()
 
 
+def test_async_setup_comes_with_a_config_schema() -> None:
+    """hassfest: an integration with async_setup defines (or imports) CONFIG_SCHEMA."""
+    init = _source().modules["__init__.py"]
+    if not any(
+        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.name in ("setup", "async_setup")
+        for node in init.body
+    ):
+        return
+    names = set()
+    for node in init.body:
+        if isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update(alias.asname or alias.name for alias in node.names)
+    schemas = {"CONFIG_SCHEMA", "PLATFORM_SCHEMA", "PLATFORM_SCHEMA_BASE"}
+    assert names & schemas, "__init__.py has async_setup but no CONFIG_SCHEMA"
+
+
 #: Integrations any integration may import without declaring them (hassfest's list).
 ALWAYS_ALLOWED_IMPORTS = PLATFORMS | {
     "alert",

@@ -13,9 +13,11 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, discovery_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
+from yarl import URL
 
 from .api import (
     DEFAULT_BASE_URL,
+    DEFAULT_WEBSOCKET_URL,
     PushoverAuthenticationError,
     PushoverClient,
     PushoverError,
@@ -33,6 +35,7 @@ from .const import (
 )
 from .coordinator import PushoverConfigEntry, QuotaCoordinator, ReceiverData, SenderData
 from .receipts import ReceiptTracker
+from .receiver import OpenClientListener
 from .sender import MessageSender
 from .services import async_setup_services
 
@@ -41,7 +44,7 @@ _LOGGER = logging.getLogger(__name__)
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 SENDER_PLATFORMS: list[Platform] = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
-RECEIVER_PLATFORMS: list[Platform] = [Platform.EVENT]
+RECEIVER_PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -57,12 +60,22 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     return True
 
 
+def websocket_url_for(api_url: str) -> str:
+    """Return the Open Client websocket URL that goes with an API URL."""
+    if api_url == DEFAULT_BASE_URL:
+        return DEFAULT_WEBSOCKET_URL
+    url = URL(api_url)
+    return str(url.with_scheme("wss" if url.scheme == "https" else "ws").with_path("/push"))
+
+
 def create_client(hass: HomeAssistant, entry: PushoverConfigEntry) -> PushoverClient:
     """Return a client on Home Assistant's shared session for the entry."""
+    api_url = entry.data.get(CONF_API_URL, DEFAULT_BASE_URL)
     return PushoverClient(
         async_get_clientsession(hass),
         entry.data.get(CONF_API_TOKEN),
-        base_url=entry.data.get(CONF_API_URL, DEFAULT_BASE_URL),
+        base_url=api_url,
+        websocket_url=websocket_url_for(api_url),
     )
 
 
@@ -87,7 +100,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
     """Set up a sender or receiver entry."""
     client = create_client(hass, entry)
     if entry.data.get(CONF_ENTRY_TYPE) == ENTRY_TYPE_RECEIVER:
-        entry.runtime_data = ReceiverData(client=client)
+        listener = OpenClientListener(hass, entry, client)
+        await listener.async_setup()
+        entry.runtime_data = ReceiverData(client=client, listener=listener)
     else:
         await _async_test_sender(client, entry.data[CONF_USER_KEY])
         quota = QuotaCoordinator(hass, entry, client)
@@ -108,6 +123,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
             receipts=receipts,
         )
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
+    if isinstance(entry.runtime_data, ReceiverData):
+        entry.async_create_background_task(
+            hass,
+            entry.runtime_data.listener.async_run(),
+            name=f"{DOMAIN} receiver {entry.entry_id}",
+        )
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     return True
 

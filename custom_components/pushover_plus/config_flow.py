@@ -20,6 +20,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_EMAIL, CONF_NAME, CONF_PASSWORD
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.helpers.selector import (
@@ -86,6 +87,17 @@ LOOPBACK_HOSTS = {"localhost"}
 SECRET_TEXT = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 PLAIN_TEXT = TextSelector()
 URL_TEXT = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+SECTION_ADVANCED = "advanced"
+ADVANCED_SECTION = section(
+    vol.Schema({vol.Optional(CONF_API_URL, default=DEFAULT_BASE_URL): URL_TEXT}),
+    {"collapsed": True},
+)
+
+
+def _api_url(user_input: Mapping[str, Any]) -> str:
+    """Return the API URL of the collapsed advanced section (the default when absent)."""
+    advanced: Mapping[str, Any] = user_input.get(SECTION_ADVANCED) or {}
+    return str(advanced.get(CONF_API_URL) or DEFAULT_BASE_URL)
 
 
 def flow_client(hass: HomeAssistant, token: str | None, api_url: str) -> PushoverClient:
@@ -221,8 +233,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         }
         if not reconfigure:
             fields[vol.Optional(CONF_NAME)] = PLAIN_TEXT
-        if self.show_advanced_options or reconfigure:
-            fields[vol.Optional(CONF_API_URL, default=DEFAULT_BASE_URL)] = URL_TEXT
+        fields[vol.Required(SECTION_ADVANCED)] = ADVANCED_SECTION
         return vol.Schema(fields)
 
     async def async_step_sender(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -232,7 +243,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             api_token = user_input[CONF_API_TOKEN].strip()
             user_key = user_input[CONF_USER_KEY].strip()
-            api_url = normalize_api_url(user_input.get(CONF_API_URL, DEFAULT_BASE_URL))
+            api_url = normalize_api_url(_api_url(user_input))
             await self.async_set_unique_id(sender_unique_id(api_token, user_key))
             self._abort_if_unique_id_configured()
             if api_url is None:
@@ -397,7 +408,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             api_token = user_input[CONF_API_TOKEN].strip()
             user_key = user_input[CONF_USER_KEY].strip()
-            api_url = normalize_api_url(user_input.get(CONF_API_URL, DEFAULT_BASE_URL))
+            api_url = normalize_api_url(_api_url(user_input))
             unique_id = sender_unique_id(api_token, user_key)
             if unique_id != entry.unique_id:
                 await self.async_set_unique_id(unique_id)
@@ -416,7 +427,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         suggested = user_input or {
             CONF_API_TOKEN: entry.data[CONF_API_TOKEN],
             CONF_USER_KEY: entry.data[CONF_USER_KEY],
-            CONF_API_URL: entry.data.get(CONF_API_URL, DEFAULT_BASE_URL),
+            SECTION_ADVANCED: {CONF_API_URL: entry.data.get(CONF_API_URL, DEFAULT_BASE_URL)},
         }
         return self.async_show_form(
             step_id="reconfigure",
@@ -432,14 +443,46 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
     def _receiver_client(self) -> PushoverClient:
         return flow_client(self.hass, None, self._login.get(CONF_API_URL, DEFAULT_BASE_URL))
 
+    def _relogin(self) -> bool:
+        return self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE)
+
+    def _receiver_schema(self) -> vol.Schema:
+        fields: dict[Any, Any] = {
+            vol.Required(CONF_EMAIL): TextSelector(
+                TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="username")
+            ),
+            vol.Required(CONF_PASSWORD): TextSelector(
+                TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
+            ),
+        }
+        if not self._relogin():
+            fields[vol.Required(SECTION_ADVANCED)] = ADVANCED_SECTION
+        return vol.Schema(fields)
+
+    def _show_receiver(
+        self, email: str | None, errors: dict[str, str], placeholders: dict[str, str]
+    ) -> ConfigFlowResult:
+        return self.async_show_form(
+            step_id="receiver",
+            data_schema=self.add_suggested_values_to_schema(
+                self._receiver_schema(), {CONF_EMAIL: email} if email else None
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
     async def async_step_receiver(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Log in to the Pushover account (the password is not stored)."""
         errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {"error": ""}
         if user_input is not None:
-            api_url = normalize_api_url(user_input.get(CONF_API_URL, DEFAULT_BASE_URL))
+            if self._relogin():
+                api_url: str | None = self._get_current_entry().data.get(
+                    CONF_API_URL, DEFAULT_BASE_URL
+                )
+            else:
+                api_url = normalize_api_url(_api_url(user_input))
             if api_url is None:
                 errors[CONF_API_URL] = "invalid_api_url"
             else:
@@ -449,28 +492,8 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
                     CONF_API_URL: api_url,
                 }
                 return await self._async_login(None, "receiver")
-        fields: dict[Any, Any] = {
-            vol.Required(CONF_EMAIL): TextSelector(
-                TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="username")
-            ),
-            vol.Required(CONF_PASSWORD): TextSelector(
-                TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
-            ),
-        }
-        if self.show_advanced_options and self.source not in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
-            fields[vol.Optional(CONF_API_URL, default=DEFAULT_BASE_URL)] = URL_TEXT
-        elif self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
-            entry = self._get_current_entry()
-            self._login[CONF_API_URL] = entry.data.get(CONF_API_URL, DEFAULT_BASE_URL)
-        return self.async_show_form(
-            step_id="receiver",
-            data_schema=self.add_suggested_values_to_schema(
-                vol.Schema(fields),
-                {CONF_EMAIL: user_input[CONF_EMAIL]} if user_input else None,
-            ),
-            errors=errors,
-            description_placeholders=placeholders,
-        )
+        email = user_input[CONF_EMAIL] if user_input else None
+        return self._show_receiver(email, errors, {"error": ""})
 
     def _get_current_entry(self) -> ConfigEntry:
         if self.source == SOURCE_REAUTH:
@@ -503,7 +526,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         else:
             self._secret = session.secret
             self._login.pop(CONF_PASSWORD, None)
-            if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
+            if self._relogin():
                 entry = self._get_current_entry()
                 return self.async_update_reload_and_abort(
                     entry, data_updates={CONF_SECRET: session.secret}
@@ -516,22 +539,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors=errors,
                 description_placeholders=placeholders,
             )
-        return self.async_show_form(
-            step_id="receiver",
-            data_schema=self.add_suggested_values_to_schema(
-                vol.Schema(
-                    {
-                        vol.Required(CONF_EMAIL): TextSelector(
-                            TextSelectorConfig(type=TextSelectorType.EMAIL)
-                        ),
-                        vol.Required(CONF_PASSWORD): SECRET_TEXT,
-                    }
-                ),
-                {CONF_EMAIL: self._login[CONF_EMAIL]},
-            ),
-            errors=errors,
-            description_placeholders=placeholders,
-        )
+        return self._show_receiver(self._login[CONF_EMAIL], errors, placeholders)
 
     async def async_step_twofa(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the two-factor code."""
