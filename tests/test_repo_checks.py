@@ -492,7 +492,7 @@ def test_async_setup_comes_with_a_config_schema() -> None:
         for node in init.body
     ):
         return
-    names = set()
+    names: set[str] = set()
     for node in init.body:
         if isinstance(node, ast.Assign):
             names.update(t.id for t in node.targets if isinstance(t, ast.Name))
