@@ -14,7 +14,14 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import CONF_DEVICES, CONF_USER_KEY, DOMAIN, MANUFACTURER, SUBENTRY_TYPE_RECIPIENT
 from .coordinator import PushoverConfigEntry, SenderData
 from .entity import PushoverEntity
-from .messages import ATTR_DEVICES, ATTR_HOLD_WHEN_OFFLINE, ATTR_MESSAGE, ATTR_TITLE, build_message
+from .messages import (
+    ATTR_DEVICES,
+    ATTR_HOLD_WHEN_OFFLINE,
+    ATTR_MESSAGE,
+    ATTR_SOUND,
+    ATTR_TITLE,
+    build_message,
+)
 
 PARALLEL_UPDATES = 0
 
@@ -75,7 +82,7 @@ class PushoverNotifyEntity(PushoverEntity, NotifyEntity):
             self.hass,
             data,
             users=[self.user_key],
-            sounds=self.runtime.sounds or None,
+            sounds=await self.runtime.sender.async_sounds() if data.get(ATTR_SOUND) else None,
             callback_url=self.runtime.receipts.callback_url,
         )
         response = await self.runtime.sender.async_send(

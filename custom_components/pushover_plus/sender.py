@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
@@ -15,6 +16,8 @@ from .outbox import HeldMessage, Outbox, is_transient
 from .receipts import ReceiptTracker
 
 _LOGGER = logging.getLogger(__name__)
+
+SOUNDS_MAX_AGE = 3600.0
 
 
 class MessageSender:
@@ -35,6 +38,23 @@ class MessageSender:
         self.quota = quota
         self.receipts = receipts
         self.outbox = Outbox(hass, entry, self._async_deliver, self._async_delivered)
+        self.sounds: dict[str, str] = {}
+        self._sounds_at = 0.0
+
+    async def async_sounds(self) -> dict[str, str] | None:
+        """Return the sounds of the account (built-in and custom), refreshed hourly.
+
+        None when they cannot be fetched: the message then goes out and Pushover plays
+        the default sound for an unknown name.
+        """
+        if not self.sounds or time.monotonic() - self._sounds_at > SOUNDS_MAX_AGE:
+            try:
+                self.sounds = await self.client.get_sounds()
+            except PushoverError as err:
+                _LOGGER.debug("Could not fetch the sounds: %s", err)
+                return self.sounds or None
+            self._sounds_at = time.monotonic()
+        return self.sounds
 
     async def _async_deliver(self, user_key: str, message: Message) -> MessageResult:
         """Send once (the client retries transient failures) and keep the quota in step."""
