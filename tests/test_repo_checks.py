@@ -1614,11 +1614,6 @@ def test_translated_steps_are_shown() -> None:
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="en.json config.error.invalid_team_token: the config flow never sets it "
-    "(only the options flow does); the lead removes it",
-)
 def test_flow_error_and_abort_translations_are_used() -> None:
     index = _source()
     problems: list[str] = []
@@ -1941,21 +1936,12 @@ def _check_options_flow_typed() -> list[str]:
     return problems
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config_flow.async_get_options_flow takes a plain ConfigEntry; the lead types it",
-)
 def test_options_flow_takes_the_typed_entry() -> None:
     """hassfest's runtime-data rule (with strict-typing) wants the typed entry alias here too."""
     problems = _check_options_flow_typed()
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="__init__.py adds an update listener and config_flow.py uses "
-    "async_update_reload_and_abort (reauth, reconfigure, receiver); the lead fixes one side",
-)
 def test_no_reload_and_abort_with_an_update_listener() -> None:
     """Home Assistant 2026.10 warns (and 2026.12 breaks) when both reload the entry."""
     calls = _calls_in(_module("__init__.py"))

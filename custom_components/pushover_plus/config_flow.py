@@ -75,6 +75,7 @@ from .const import (
     MIN_RECEIPT_POLL_INTERVAL,
     SUBENTRY_TYPE_RECIPIENT,
 )
+from .coordinator import PushoverConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -183,7 +184,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+    def async_get_options_flow(config_entry: PushoverConfigEntry) -> OptionsFlow:
         """Return the options flow (senders only have options)."""
         return PushoverPlusOptionsFlow()
 
@@ -384,7 +385,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             )
             placeholders.update(extra)
             if not errors:
-                return self.async_update_reload_and_abort(
+                return self.async_update_and_abort(
                     entry,
                     unique_id=sender_unique_id(api_token, user_key),
                     data_updates={CONF_API_TOKEN: api_token},
@@ -423,7 +424,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
                 data.pop(CONF_API_URL, None)
                 if api_url != DEFAULT_BASE_URL:
                     data[CONF_API_URL] = api_url
-                return self.async_update_reload_and_abort(entry, unique_id=unique_id, data=data)
+                return self.async_update_and_abort(entry, unique_id=unique_id, data=data)
         suggested = user_input or {
             CONF_API_TOKEN: entry.data[CONF_API_TOKEN],
             CONF_USER_KEY: entry.data[CONF_USER_KEY],
@@ -528,7 +529,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             self._login.pop(CONF_PASSWORD, None)
             if self._relogin():
                 entry = self._get_current_entry()
-                return self.async_update_reload_and_abort(
+                return self.async_update_and_abort(
                     entry, data_updates={CONF_SECRET: session.secret}
                 )
             return await self.async_step_device()
