@@ -376,7 +376,7 @@ class PushoverSimulator:
     def _json(
         self, body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
     ) -> web.Response:
-        request_id = str(uuid.uuid4())
+        request_id = str(body.pop("request", None) or uuid.uuid4())
         return web.json_response(
             {**body, "status": 1 if status == 200 else 0, "request": request_id},
             status=status,
@@ -673,7 +673,7 @@ class PushoverSimulator:
                 )
             )
             await self._enqueue(app, user, params, priority, receipt, now)
-        return {"receipt": receipt} if receipt else {}
+        return {"receipt": receipt, "request": request_id} if receipt else {"request": request_id}
 
     async def _enqueue(
         self,

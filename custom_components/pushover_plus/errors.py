@@ -42,7 +42,7 @@ def home_assistant_error(
     """Return the Home Assistant error for a failed request; start reauth when needed."""
     if isinstance(err, PushoverValidationError) and err.status is None:
         return validation_error(err)
-    if isinstance(err, PushoverAuthenticationError):
+    if isinstance(err, PushoverAuthenticationError) and err.parameter in ("token", "secret"):
         entry.async_start_reauth(hass)
         return HomeAssistantError(
             translation_domain=DOMAIN,
