@@ -24,6 +24,7 @@ from .const import DOMAIN, ISSUE_QUOTA_EXHAUSTED, QUOTA_UPDATE_INTERVAL
 
 if TYPE_CHECKING:
     from .receipts import ReceiptTracker
+    from .receiver import OpenClientListener
     from .sender import MessageSender
 
 _LOGGER = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class ReceiverData:
     """Runtime data of a receiver (Open Client device) entry."""
 
     client: PushoverClient
+    listener: OpenClientListener
 
 
 def sender_data(entry: ConfigEntry) -> SenderData:

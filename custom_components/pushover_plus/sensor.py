@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -17,10 +18,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Limits
-from .coordinator import PushoverConfigEntry, QuotaCoordinator, SenderData
+from .coordinator import PushoverConfigEntry, QuotaCoordinator, ReceiverData, SenderData
 from .entity import PushoverCoordinatorEntity, PushoverEntity
 from .outbox import Outbox
 from .receipts import ReceiptTracker
+from .receiver import OpenClientListener, message_attributes
 
 PARALLEL_UPDATES = 0
 
@@ -62,8 +64,11 @@ async def async_setup_entry(
     entry: PushoverConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the sensors of a sender entry."""
+    """Add the sensors of the entry: quota and alerts (sender), last message (receiver)."""
     data = entry.runtime_data
+    if isinstance(data, ReceiverData):
+        async_add_entities([LastMessageSensor(entry, data.listener)])
+        return
     assert isinstance(data, SenderData)
     async_add_entities(QuotaSensor(data.quota, entry, description) for description in QUOTA_SENSORS)
 
@@ -133,3 +138,35 @@ class HeldMessagesSensor(PushoverEntity, SensorEntity):
     def native_value(self) -> int:
         """Return how many messages are held."""
         return len(self.outbox.messages)
+
+
+class LastMessageSensor(PushoverEntity, SensorEntity):
+    """The last message received by an Open Client device (nothing restored)."""
+
+    _attr_translation_key = "last_message"
+
+    def __init__(self, entry: PushoverConfigEntry, listener: OpenClientListener) -> None:
+        """Initialize the sensor."""
+        super().__init__(entry, "last_message")
+        self.listener = listener
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the listener."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.listener.async_add_listener(self.async_write_ha_state))
+
+    @property
+    def native_value(self) -> str | None:
+        """Return the text of the last message (up to 255 characters)."""
+        message = self.listener.last_message
+        return None if message is None else message.message[:255]
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the other fields of the last message."""
+        message = self.listener.last_message
+        if message is None:
+            return None
+        attributes = message_attributes(message)
+        del attributes["message"]
+        return attributes

@@ -18,8 +18,8 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, service
 
 from .compat import vol
-from .const import CONF_ENTRY_TYPE, DOMAIN, ENTRY_TYPE_RECEIVER, RECEIPT_CANCELED
-from .coordinator import PushoverConfigEntry, SenderData
+from .const import CONF_ENTRY_TYPE, CONF_SECRET, DOMAIN, ENTRY_TYPE_RECEIVER, RECEIPT_CANCELED
+from .coordinator import PushoverConfigEntry, ReceiverData, SenderData
 from .errors import call_api
 from .messages import (
     ATTR_ATTACHMENT,
@@ -49,6 +49,7 @@ SERVICE_SEND_MESSAGE = "send_message"
 SERVICE_GET_RECEIPT = "get_receipt"
 SERVICE_CANCEL_RECEIPT = "cancel_receipt"
 SERVICE_CANCEL_BY_TAG = "cancel_by_tag"
+SERVICE_ACKNOWLEDGE = "acknowledge"
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9]{30}$")
 TAG_PATTERN = re.compile(r"^[^,/?#%\\]{1,100}$")
 
@@ -172,6 +173,17 @@ async def async_cancel_by_tag(call: ServiceCall) -> ServiceResponse:
     return {"canceled": canceled}
 
 
+async def async_acknowledge(call: ServiceCall) -> None:
+    """Acknowledge an emergency message as the receiver's Open Client device."""
+    receipt = checked_receipt(call)
+    entry = loaded_entry(call.hass, call, receiver=True)
+    data = entry.runtime_data
+    assert isinstance(data, ReceiverData)
+    await call_api(
+        call.hass, entry, data.client.acknowledge_receipt(entry.data[CONF_SECRET], receipt)
+    )
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register every action of the integration."""
@@ -184,6 +196,9 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     hass.services.async_register(
         DOMAIN, SERVICE_CANCEL_RECEIPT, async_cancel_receipt, schema=RECEIPT_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_ACKNOWLEDGE, async_acknowledge, schema=RECEIPT_SCHEMA
     )
     hass.services.async_register(
         DOMAIN,
