@@ -141,9 +141,9 @@ class Outbox:
     def _data_to_save(self) -> dict[str, Any]:
         return {"messages": [held.to_json() for held in self.messages]}
 
-    @callback
-    def _async_save_now(self) -> None:
-        self.hass.async_create_task(self._store.async_save(self._data_to_save()))
+    async def _async_save_now(self) -> None:
+        """Write the held messages now (on unload) instead of after the save delay."""
+        await self._store.async_save(self._data_to_save())
 
     @callback
     def async_hold(self, user_key: str, recipient: str, message: Message) -> None:

@@ -111,6 +111,7 @@ class ReceiptTracker:
                 self.active[tracked.receipt] = tracked
         self._setup_webhook()
         self.entry.async_on_unload(self._async_stop)
+        self.entry.async_on_unload(self._async_save)
         self._schedule()
 
     def _setup_webhook(self) -> None:
@@ -165,6 +166,10 @@ class ReceiptTracker:
             update()
         self._store.async_delay_save(self._data_to_save, 1)
         self._schedule()
+
+    async def _async_save(self) -> None:
+        """Write the receipts now (on unload) instead of after the save delay."""
+        await self._store.async_save(self._data_to_save())
 
     def _data_to_save(self) -> dict[str, Any]:
         return {"receipts": [asdict(tracked) for tracked in self.active.values()]}

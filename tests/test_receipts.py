@@ -1,0 +1,404 @@
+"""Emergency lifecycle: receipts, webhook, polling, events, cancel, quota."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from itertools import pairwise
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.pushover_plus.const import (
+    CONF_RECEIPT_POLL_INTERVAL,
+    CONF_USE_WEBHOOK,
+    CONF_WEBHOOK_ID,
+    DOMAIN,
+    EVENT_RECEIPT,
+)
+from pushover_simulator import PushoverSimulator
+
+from .conftest import Account
+
+EVENT_ENTITY = "event.home_emergency_alert"
+ACTIVE = "sensor.home_active_emergency_alerts"
+
+
+async def emergency(hass: HomeAssistant, **extra: Any) -> str:
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_message",
+        {
+            "entity_id": "notify.home",
+            "message": "Smoke",
+            "priority": 2,
+            "retry": 30,
+            "expire": 3600,
+            **extra,
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    receipt = response["notify.home"]["receipt"]  # type: ignore[index]
+    assert isinstance(receipt, str)
+    return receipt
+
+
+def polls(simulator: PushoverSimulator, receipt: str) -> list[float]:
+    return [r.at for r in simulator.requests if r.path == f"/1/receipts/{receipt}.json"]
+
+
+@pytest.fixture
+def frozen_simulator(
+    simulator: PushoverSimulator, freezer: FrozenDateTimeFactory
+) -> PushoverSimulator:
+    simulator.clock = lambda: dt_util.utcnow().timestamp()
+    return simulator
+
+
+async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+async def test_ack_found_by_polling_fires_one_event(
+    hass: HomeAssistant,
+    frozen_simulator: PushoverSimulator,
+    account: Account,
+    loaded_sender: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    events = async_capture_events(hass, EVENT_RECEIPT)
+    receipt = await emergency(hass, tags=["smoke"])
+    assert hass.states.get(ACTIVE).state == "1"
+    await advance(hass, freezer, 31)
+    assert len(polls(frozen_simulator, receipt)) == 1
+    await frozen_simulator.acknowledge(receipt, user=account.user, device="phone")
+    await advance(hass, freezer, 31)
+    assert hass.states.get(ACTIVE).state == "0"
+    state = hass.states.get(EVENT_ENTITY)
+    assert state.attributes["event_type"] == "acknowledged"
+    assert state.attributes["receipt"] == receipt
+    assert state.attributes["acknowledged_by"] == "Home"  # the recipient's name, never the key
+    assert state.attributes["acknowledged_by_device"] == "phone"
+    assert state.attributes["tags"] == ["smoke"]
+    assert account.user not in str(state.attributes)
+    assert len(events) == 1
+    assert events[0].data["state"] == "acknowledged"
+    # nothing active: no more polling
+    before = len(frozen_simulator.requests)
+    await advance(hass, freezer, 3600)
+    assert len(frozen_simulator.requests) == before
+
+
+async def test_expiry_by_polling(
+    hass: HomeAssistant,
+    frozen_simulator: PushoverSimulator,
+    loaded_sender: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    events = async_capture_events(hass, EVENT_RECEIPT)
+    receipt = await emergency(hass, expire=60)
+    for _ in range(4):
+        await advance(hass, freezer, 31)
+    assert [event.data["state"] for event in events] == ["expired"]
+    assert events[0].data["receipt"] == receipt
+    times = polls(frozen_simulator, receipt)
+    assert all(b - a >= 5 for a, b in pairwise(times))
+
+
+async def test_polling_never_faster_than_five_seconds(
+    hass: HomeAssistant,
+    frozen_simulator: PushoverSimulator,
+    loaded_sender: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    hass.config_entries.async_update_entry(
+        loaded_sender, options={**loaded_sender.options, CONF_RECEIPT_POLL_INTERVAL: 1}
+    )
+    await hass.async_block_till_done()
+    receipt = await emergency(hass)
+    for _ in range(60):
+        await advance(hass, freezer, 1)
+    times = polls(frozen_simulator, receipt)
+    assert len(times) >= 5
+    assert min(b - a for a, b in pairwise(times)) >= 5
+
+
+async def test_cancel_and_cancel_by_tag(
+    hass: HomeAssistant, simulator: PushoverSimulator, loaded_sender: MockConfigEntry
+) -> None:
+    events = async_capture_events(hass, EVENT_RECEIPT)
+    first = await emergency(hass, tags=["door"])
+    second = await emergency(hass, tags=["door", "night"])
+    third = await emergency(hass, tags=["garage"])
+    await hass.services.async_call(
+        DOMAIN,
+        "cancel_receipt",
+        {"config_entry_id": loaded_sender.entry_id, "receipt": third},
+        blocking=True,
+    )
+    assert simulator.receipts[third].canceled
+    response = await hass.services.async_call(
+        DOMAIN,
+        "cancel_by_tag",
+        {"config_entry_id": loaded_sender.entry_id, "tag": "door"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response == {"canceled": 2}
+    assert simulator.receipts[first].canceled
+    assert simulator.receipts[second].canceled
+    assert sorted((e.data["receipt"], e.data["state"]) for e in events) == sorted(
+        [(third, "canceled"), (first, "canceled"), (second, "canceled")]
+    )
+    assert hass.states.get(ACTIVE).state == "0"
+    # canceling again yields no second event
+    await hass.services.async_call(
+        DOMAIN,
+        "cancel_receipt",
+        {"config_entry_id": loaded_sender.entry_id, "receipt": third},
+        blocking=True,
+    )
+    assert len(events) == 3
+
+
+async def test_get_receipt_and_errors(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    loaded_sender: MockConfigEntry,
+) -> None:
+    receipt = await emergency(hass)
+    await simulator.acknowledge(receipt, user=account.user, device="tablet")
+    response = await hass.services.async_call(
+        DOMAIN,
+        "get_receipt",
+        {"config_entry_id": loaded_sender.entry_id, "receipt": receipt},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    assert response["acknowledged"] is True
+    assert response["acknowledged_by"] == "Home"
+    assert response["acknowledged_by_device"] == "tablet"
+    assert hass.states.get(ACTIVE).state == "0"
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "get_receipt",
+            {"config_entry_id": loaded_sender.entry_id, "receipt": "short"},
+            blocking=True,
+            return_response=True,
+        )
+    assert err.value.translation_key == "receipt_invalid"
+    with pytest.raises(HomeAssistantError, match="receipt not found"):
+        await hass.services.async_call(
+            DOMAIN,
+            "get_receipt",
+            {"config_entry_id": loaded_sender.entry_id, "receipt": "r" * 30},
+            blocking=True,
+            return_response=True,
+        )
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "cancel_by_tag",
+            {"config_entry_id": loaded_sender.entry_id, "tag": "a/b"},
+            blocking=True,
+            return_response=True,
+        )
+    assert err.value.translation_key == "tag_invalid"
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "cancel_receipt",
+            {"config_entry_id": "nope", "receipt": "r" * 30},
+            blocking=True,
+        )
+    assert err.value.translation_key == "entry_not_found"
+
+
+async def test_restart_keeps_following_active_receipts(
+    hass: HomeAssistant,
+    frozen_simulator: PushoverSimulator,
+    account: Account,
+    loaded_sender: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    events = async_capture_events(hass, EVENT_RECEIPT)
+    receipt = await emergency(hass)
+    await hass.config_entries.async_unload(loaded_sender.entry_id)
+    await hass.async_block_till_done()
+    await frozen_simulator.acknowledge(receipt, user=account.user)
+    assert await hass.config_entries.async_setup(loaded_sender.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(ACTIVE).state == "1"
+    await advance(hass, freezer, 31)
+    assert [event.data["state"] for event in events] == ["acknowledged"]
+    assert hass.states.get(ACTIVE).state == "0"
+
+
+async def test_receipts_older_than_a_week_are_forgotten(
+    hass: HomeAssistant,
+    frozen_simulator: PushoverSimulator,
+    loaded_sender: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await emergency(hass, expire=10800)
+    await hass.config_entries.async_unload(loaded_sender.entry_id)
+    await hass.async_block_till_done()
+    freezer.tick(timedelta(days=8))
+    assert await hass.config_entries.async_setup(loaded_sender.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(ACTIVE).state == "0"
+
+
+# ---------------------------------------------------------------- webhook
+
+
+@pytest.fixture
+async def webhook_sender(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    sender_entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> MockConfigEntry:
+    hass.config.external_url = "https://ha.example.com"
+    hass.config_entries.async_update_entry(
+        sender_entry, options={**sender_entry.options, CONF_USE_WEBHOOK: True}
+    )
+    assert await hass.config_entries.async_setup(sender_entry.entry_id)
+    await hass.async_block_till_done()
+    client = await hass_client_no_auth()
+
+    async def post(url: str, fields: dict[str, str]) -> None:
+        assert url.startswith("https://ha.example.com/api/webhook/")
+        response = await client.post(url.removeprefix("https://ha.example.com"), data=fields)
+        assert response.status == 200
+
+    simulator.callback_poster = post
+    return sender_entry
+
+
+async def test_ack_by_webhook(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    webhook_sender: MockConfigEntry,
+) -> None:
+    events = async_capture_events(hass, EVENT_RECEIPT)
+    receipt = await emergency(hass)
+    webhook_id = webhook_sender.data[CONF_WEBHOOK_ID]
+    assert (
+        simulator.deliveries[-1].params["callback"]
+        == f"https://ha.example.com/api/webhook/{webhook_id}"
+    )
+    await simulator.acknowledge(receipt, user=account.user, device="phone")
+    await hass.async_block_till_done()
+    assert [event.data["state"] for event in events] == ["acknowledged"]
+    assert events[0].data["acknowledged_by_device"] == "phone"
+    assert simulator.receipts[receipt].called_back
+    assert webhook_id not in str(hass.states.async_all())
+
+
+async def test_forged_webhook_posts_are_ignored(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    webhook_sender: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    events = async_capture_events(hass, EVENT_RECEIPT)
+    receipt = await emergency(hass)
+    client = await hass_client_no_auth()
+    url = f"/api/webhook/{webhook_sender.data[CONF_WEBHOOK_ID]}"
+    good = {
+        "receipt": receipt,
+        "acknowledged": "1",
+        "acknowledged_at": "1700000000",
+        "acknowledged_by": "u" * 30,
+        "acknowledged_by_device": "phone",
+    }
+    for forged in (
+        {**good, "receipt": "x" * 30},  # not ours
+        {**good, "acknowledged": "0"},
+        {**good, "acknowledged_at": "soon"},
+        {**good, "acknowledged_by": "me"},
+        {**good, "acknowledged_by_device": "bad device!"},
+        {},
+    ):
+        response = await client.post(url, data=forged)
+        assert response.status == 200
+        assert await response.text() == ""
+    assert events == []
+    response = await client.get(url)
+    assert response.status == 405
+    response = await client.post(url, data=good)
+    assert response.status == 200
+    await hass.async_block_till_done()
+    assert [event.data["state"] for event in events] == ["acknowledged"]
+    assert events[0].data["acknowledged_by"] == "unknown user"
+
+
+async def test_webhook_without_external_url_raises_repair_issue(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    sender_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    hass.config_entries.async_update_entry(
+        sender_entry, options={**sender_entry.options, CONF_USE_WEBHOOK: True}
+    )
+    assert await hass.config_entries.async_setup(sender_entry.entry_id)
+    await hass.async_block_till_done()
+    issue_id = f"webhook_unreachable_{sender_entry.entry_id}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id)
+    await emergency(hass)
+    assert "callback" not in simulator.deliveries[-1].params
+    hass.config.external_url = "https://ha.example.com"
+    assert await hass.config_entries.async_reload(sender_entry.entry_id)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+# ---------------------------------------------------------------- quota and idle cost
+
+
+async def test_idle_day_costs_few_api_calls(
+    hass: HomeAssistant, simulator: PushoverSimulator, loaded_sender: MockConfigEntry
+) -> None:
+    simulator.reset_stats()
+    start = dt_util.utcnow()
+    for step in range(1, 24 * 6 + 1):  # one day in 10-minute steps
+        async_fire_time_changed(hass, start + timedelta(minutes=10 * step))
+        await hass.async_block_till_done()
+    calls = [r.path for r in simulator.requests]
+    assert len(calls) <= 25, calls
+    assert calls.count("/1/apps/limits.json") >= 1  # the quota is still refreshed
+
+
+async def test_quota_sensors_follow_send_headers(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    loaded_sender: MockConfigEntry,
+) -> None:
+    assert hass.states.get("sensor.home_monthly_limit").state == "10000"
+    assert hass.states.get("sensor.home_messages_remaining").state == "10000"
+    limits_calls = sum(r.path == "/1/apps/limits.json" for r in simulator.requests)
+    await emergency(hass)
+    assert hass.states.get("sensor.home_messages_remaining").state == "9999"
+    assert sum(r.path == "/1/apps/limits.json" for r in simulator.requests) == limits_calls
+    assert hass.states.get("sensor.home_quota_reset").state.startswith("20")
