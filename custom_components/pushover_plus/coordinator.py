@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import logging
 from typing import TYPE_CHECKING
 
@@ -41,7 +41,6 @@ class SenderData:
     quota: QuotaCoordinator
     sender: MessageSender
     receipts: ReceiptTracker
-    sounds: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -71,6 +71,9 @@ async def async_setup_entry(
         return
     assert isinstance(data, SenderData)
     async_add_entities(QuotaSensor(data.quota, entry, description) for description in QUOTA_SENSORS)
+    async_add_entities(
+        [ActiveAlertsSensor(entry, data.receipts), HeldMessagesSensor(entry, data.sender.outbox)]
+    )
 
 
 class QuotaSensor(PushoverCoordinatorEntity[QuotaCoordinator], SensorEntity):
