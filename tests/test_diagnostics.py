@@ -1,0 +1,84 @@
+"""Diagnostics: useful, and no secret anywhere in them."""
+
+from __future__ import annotations
+
+import json
+
+from homeassistant.components.diagnostics import REDACTED
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+    get_diagnostics_for_device,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.pushover_plus.const import (
+    CONF_DEVICES,
+    CONF_TEAM_TOKEN,
+    CONF_USER_KEY,
+    CONF_WEBHOOK_ID,
+    DOMAIN,
+    SUBENTRY_TYPE_RECIPIENT,
+)
+from pushover_simulator import PushoverSimulator
+
+from .conftest import Account
+
+
+async def test_entry_and_device_diagnostics_are_redacted(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    simulator: PushoverSimulator,
+    account: Account,
+    sender_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    team_token = simulator.add_team()
+    hass.config_entries.async_update_entry(
+        sender_entry, options={**sender_entry.options, CONF_TEAM_TOKEN: team_token}
+    )
+    hass.config_entries.async_add_subentry(
+        sender_entry,
+        ConfigSubentry(
+            data={CONF_USER_KEY: account.other_user, CONF_DEVICES: ["pixel"]},
+            subentry_type=SUBENTRY_TYPE_RECIPIENT,
+            title="Partner",
+            unique_id="partner",
+        ),
+    )
+    assert await hass.config_entries.async_setup(sender_entry.entry_id)
+    await hass.async_block_till_done()
+
+    result = await get_diagnostics_for_config_entry(hass, hass_client, sender_entry)
+    assert result["entry"]["title"] == "Home"
+    assert result["entry"]["data"]["api_token"] == REDACTED
+    assert result["entry"]["data"]["user_key"] == REDACTED
+    assert result["entry"]["data"][CONF_WEBHOOK_ID] == REDACTED
+    assert result["entry"]["options"][CONF_TEAM_TOKEN] == REDACTED
+    assert result["entry"]["subentries"][0]["data"] == {
+        CONF_USER_KEY: REDACTED,
+        CONF_DEVICES: ["pixel"],
+    }
+    assert result["quota"]["limit"] == 10000
+    assert result["quota"]["last_update_success"] is True
+
+    (device,) = [
+        device
+        for device in dr.async_entries_for_config_entry(device_registry, sender_entry.entry_id)
+        if (DOMAIN, sender_entry.entry_id) in device.identifiers
+    ]
+    device_result = await get_diagnostics_for_device(hass, hass_client, sender_entry, device)
+    assert device_result["device"]["model"] == "Application"
+
+    text = json.dumps([result, device_result])
+    for secret in (
+        account.token,
+        account.user,
+        account.other_user,
+        team_token,
+        sender_entry.data[CONF_WEBHOOK_ID],
+    ):
+        assert secret not in text
