@@ -1,0 +1,625 @@
+"""Receiving: Home Assistant as an Open Client device against the simulator's websocket."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_UNKNOWN
+from homeassistant.core import HomeAssistant, State
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+
+from custom_components.pushover_plus import receiver as receiver_module
+from custom_components.pushover_plus.api import (
+    Message,
+    PushoverClient,
+    PushoverConnectionError,
+    PushoverRequestError,
+    PushoverServerError,
+)
+from custom_components.pushover_plus.const import (
+    CONF_API_URL,
+    CONF_DEVICE_ID,
+    CONF_DEVICE_NAME,
+    CONF_ENTRY_TYPE,
+    CONF_SECRET,
+    DOMAIN,
+    ENTRY_TYPE_RECEIVER,
+    EVENT_MESSAGE,
+    ISSUE_RECEIVER_OTHER_SESSION,
+)
+from custom_components.pushover_plus.coordinator import ReceiverData
+from custom_components.pushover_plus.receiver import (
+    BACKOFF_JITTER,
+    BACKOFF_MAX,
+    OpenClientListener,
+    describe,
+    secret_rejected,
+)
+from pushover_simulator import PushoverSimulator
+
+EMAIL = "me@example.com"
+PASSWORD = "hunter22"
+DEVICE_NAME = "ha"
+JITTER = 1.1
+DELETE_PATH = "update_highest_message.json"
+
+
+@dataclass
+class Receiver:
+    """A registered Open Client device, its entry and an app that writes to its user."""
+
+    entry: MockConfigEntry
+    device_id: str
+    secret: str
+    user: str
+    sender: PushoverClient
+
+    async def send(self, text: str, **fields: Any) -> str | None:
+        """Send a message to the user through messages.json; return the receipt."""
+        result = await self.sender.send_message(self.user, Message(message=text, **fields))
+        return result.receipt
+
+
+@dataclass
+class Backoff:
+    """Records the reconnect delays; a closed gate holds the listener in its sleep."""
+
+    delays: list[float] = field(default_factory=list)
+    bounds: list[tuple[float, float]] = field(default_factory=list)
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def sleep(self, delay: float) -> None:
+        self.delays.append(delay)
+        await self.gate.wait()
+
+    def jitter(self, low: float, high: float) -> float:
+        self.bounds.append((low, high))
+        return JITTER
+
+
+async def wait_until(predicate: Callable[[], bool]) -> None:
+    """Wait (up to 5 s) for the listener, a background task, to reach a state."""
+    for _ in range(500):
+        if predicate():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the listener did not get there in 5 s")
+
+
+@pytest.fixture
+def no_client_retries():
+    """Clients that fail at once instead of retrying 5 s later (the listener retries)."""
+    with patch(
+        "custom_components.pushover_plus.PushoverClient",
+        partial(PushoverClient, max_retries=0),
+    ):
+        yield
+
+
+@pytest.fixture
+async def receiver(hass: HomeAssistant, simulator: PushoverSimulator) -> Receiver:
+    """Log in and register a device through the API; the entry is not set up yet."""
+    user = simulator.add_user(email=EMAIL, password=PASSWORD)
+    session = async_get_clientsession(hass)
+    client = PushoverClient(session, base_url=simulator.base_url)
+    login = await client.login(EMAIL, PASSWORD)
+    device_id = await client.register_device(login.secret, DEVICE_NAME)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Pushover {DEVICE_NAME}",
+        unique_id=device_id,
+        data={
+            CONF_ENTRY_TYPE: ENTRY_TYPE_RECEIVER,
+            CONF_SECRET: login.secret,
+            CONF_DEVICE_ID: device_id,
+            CONF_DEVICE_NAME: DEVICE_NAME,
+            CONF_API_URL: simulator.base_url,
+        },
+    )
+    entry.add_to_hass(hass)
+    sender = PushoverClient(session, simulator.add_app("Alarm"), base_url=simulator.base_url)
+    return Receiver(entry, device_id, login.secret, user, sender)
+
+
+async def setup_receiver(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    receiver: Receiver,
+    backoff: Backoff | None = None,
+) -> OpenClientListener:
+    """Set the entry up and wait until its websocket is logged in."""
+    logins = simulator.websocket_logins.count(receiver.device_id)
+    assert await hass.config_entries.async_setup(receiver.entry.entry_id)
+    await hass.async_block_till_done()
+    assert receiver.entry.state is ConfigEntryState.LOADED
+    data = receiver.entry.runtime_data
+    assert isinstance(data, ReceiverData)
+    if backoff is not None:
+        data.listener.sleep = backoff.sleep
+        data.listener.jitter = backoff.jitter
+    await wait_until(lambda: simulator.websocket_logins.count(receiver.device_id) > logins)
+    return data.listener
+
+
+def entity_id(hass: HomeAssistant, receiver: Receiver, platform: str, key: str) -> str:
+    found = er.async_get(hass).async_get_entity_id(
+        platform, DOMAIN, f"{receiver.entry.entry_id}_{key}"
+    )
+    assert found is not None
+    return found
+
+
+def state_of(hass: HomeAssistant, receiver: Receiver, platform: str, key: str) -> State:
+    state = hass.states.get(entity_id(hass, receiver, platform, key))
+    assert state is not None
+    return state
+
+
+def queue(simulator: PushoverSimulator, receiver: Receiver) -> list[dict[str, Any]]:
+    return simulator.open_client_devices[receiver.device_id].queue
+
+
+def deletions(simulator: PushoverSimulator) -> list[str]:
+    """The highest ids sent to update_highest_message, in order."""
+    return [r.params["message"] for r in simulator.requests if r.path.endswith(DELETE_PATH)]
+
+
+def logins(simulator: PushoverSimulator, receiver: Receiver) -> int:
+    return simulator.websocket_logins.count(receiver.device_id)
+
+
+def reauth_flows(hass: HomeAssistant, receiver: Receiver) -> list[Any]:
+    return [
+        flow
+        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        if flow["context"]["source"] == SOURCE_REAUTH
+        and flow["context"]["entry_id"] == receiver.entry.entry_id
+    ]
+
+
+def listener_stopped(receiver: Receiver) -> bool:
+    return not receiver.entry._background_tasks
+
+
+# ---------------------------------------------------------------- backlog and live messages
+
+
+async def test_backlog_is_recorded_and_deleted_without_events(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    receiver: Receiver,
+    hass_storage: dict[str, Any],
+) -> None:
+    await receiver.send("first")
+    await receiver.send("second", title="Two")
+    long_text = "x" * 300
+    await receiver.send(long_text, title="Three", url="https://example.com", url_title="Site")
+    ids = [item["id_str"] for item in queue(simulator, receiver)]
+    assert len(ids) == 3
+    events = async_capture_events(hass, EVENT_MESSAGE)
+
+    await setup_receiver(hass, simulator, receiver)
+
+    sensor = state_of(hass, receiver, "sensor", "last_message")
+    assert sensor.state == long_text[:255]
+    assert sensor.attributes["title"] == "Three"
+    assert sensor.attributes["app"] == "Alarm"
+    assert sensor.attributes["url"] == "https://example.com"
+    assert sensor.attributes["url_title"] == "Site"
+    assert sensor.attributes["priority"] == 0
+    assert sensor.attributes["receipt"] is None
+    assert "message" not in sensor.attributes
+    event = state_of(hass, receiver, "event", "message")
+    assert event.state == STATE_UNKNOWN
+    assert events == []
+    assert queue(simulator, receiver) == []
+    assert deletions(simulator) == [ids[-1]]
+    stored = hass_storage[f"{DOMAIN}.receiver.{receiver.entry.entry_id}"]["data"]
+    assert stored == {"highest_id": ids[-1]}
+
+
+async def test_live_messages_fire_events_and_are_deleted(
+    hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
+) -> None:
+    events = async_capture_events(hass, EVENT_MESSAGE)
+    await setup_receiver(hass, simulator, receiver)
+    assert state_of(hass, receiver, "sensor", "last_message").state == STATE_UNKNOWN
+    assert deletions(simulator) == []
+
+    sent_at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    await receiver.send(
+        "Door open",
+        title="Front door",
+        priority=1,
+        url="https://example.com/cam",
+        url_title="Camera",
+        timestamp=int(sent_at.timestamp()),
+    )
+    await wait_until(lambda: len(events) == 1)
+    await hass.async_block_till_done()
+
+    first_id = deletions(simulator)[-1]
+    expected = {
+        "title": "Front door",
+        "message": "Door open",
+        "app": "Alarm",
+        "priority": 1,
+        "url": "https://example.com/cam",
+        "url_title": "Camera",
+        "date": sent_at.isoformat(),
+        "receipt": None,
+    }
+    assert events[0].data == {
+        **expected,
+        "id": first_id,
+        "config_entry_id": receiver.entry.entry_id,
+    }
+    event = state_of(hass, receiver, "event", "message")
+    assert event.state != STATE_UNKNOWN
+    assert event.attributes["event_type"] == "message"
+    for key, value in expected.items():
+        assert event.attributes[key] == value
+    assert state_of(hass, receiver, "sensor", "last_message").state == "Door open"
+    assert queue(simulator, receiver) == []
+
+    await receiver.send("two")
+    await receiver.send("three")
+    await wait_until(lambda: len(events) == 3)
+    await hass.async_block_till_done()
+    assert [e.data["message"] for e in events] == ["Door open", "two", "three"]
+    ids = [int(e.data["id"]) for e in events]
+    assert ids == sorted(set(ids))
+    assert int(deletions(simulator)[-1]) == ids[-1]
+    assert queue(simulator, receiver) == []
+    assert state_of(hass, receiver, "sensor", "last_message").state == "three"
+
+
+async def test_acknowledge_an_emergency(
+    hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
+) -> None:
+    events = async_capture_events(hass, EVENT_MESSAGE)
+    await setup_receiver(hass, simulator, receiver)
+    receipt = await receiver.send("Fire", priority=2, retry=30, expire=600)
+    assert receipt is not None
+    await wait_until(lambda: len(events) == 1)
+    assert events[0].data["receipt"] == receipt
+    assert events[0].data["priority"] == 2
+
+    await hass.services.async_call(
+        DOMAIN,
+        "acknowledge",
+        {"config_entry_id": receiver.entry.entry_id, "receipt": receipt},
+        blocking=True,
+    )
+    state = simulator.receipts[receipt]
+    assert state.acknowledged
+    assert state.acknowledged_by == receiver.user
+    assert state.acknowledged_by_device == DEVICE_NAME
+
+    requests = len(simulator.requests)
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "acknowledge",
+            {"config_entry_id": receiver.entry.entry_id, "receipt": "not-a-receipt"},
+            blocking=True,
+        )
+    assert err.value.translation_key == "receipt_invalid"
+    assert len(simulator.requests) == requests
+
+    with pytest.raises(HomeAssistantError, match="receipt not found") as refused:
+        await hass.services.async_call(
+            DOMAIN,
+            "acknowledge",
+            {"config_entry_id": receiver.entry.entry_id, "receipt": "u" * 30},
+            blocking=True,
+        )
+    assert not isinstance(refused.value, ServiceValidationError)
+
+
+# ---------------------------------------------------------------- control frames
+
+
+async def test_reload_frame_reconnects_at_once(
+    hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
+) -> None:
+    backoff = Backoff()
+    await setup_receiver(hass, simulator, receiver, backoff)
+    await simulator.send_frame(receiver.device_id, "R")
+    await wait_until(lambda: logins(simulator, receiver) == 2)
+    await simulator.send_frame(receiver.device_id, "R", as_text=True)
+    await wait_until(lambda: logins(simulator, receiver) == 3)
+    assert backoff.delays == []
+    assert not listener_stopped(receiver)
+
+
+async def test_error_frame_starts_reauth_without_reconnecting(
+    hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
+) -> None:
+    backoff = Backoff()
+    await setup_receiver(hass, simulator, receiver, backoff)
+    await simulator.send_frame(receiver.device_id, "E")
+    await wait_until(lambda: listener_stopped(receiver))
+    await hass.async_block_till_done()
+    assert len(reauth_flows(hass, receiver)) == 1
+    assert logins(simulator, receiver) == 1
+    assert backoff.delays == []
+    assert receiver.entry.state is ConfigEntryState.LOADED
+
+
+async def test_other_session_raises_issue_until_set_up_again(
+    hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
+) -> None:
+    backoff = Backoff()
+    await setup_receiver(hass, simulator, receiver, backoff)
+    await simulator.send_frame(receiver.device_id, "A")
+    await wait_until(lambda: listener_stopped(receiver))
+    issue_id = f"{ISSUE_RECEIVER_OTHER_SESSION}_{receiver.entry.entry_id}"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == ISSUE_RECEIVER_OTHER_SESSION
+    assert issue.translation_placeholders == {"name": receiver.entry.title}
+    assert logins(simulator, receiver) == 1
+    assert backoff.delays == []
+    assert reauth_flows(hass, receiver) == []
+
+    assert await hass.config_entries.async_reload(receiver.entry.entry_id)
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    await wait_until(lambda: logins(simulator, receiver) == 2)
+
+
+# ---------------------------------------------------------------- drops, silence, backoff
+
+
+async def test_drop_reconnects_with_backoff_and_catches_up(
+    hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
+) -> None:
+    events = async_capture_events(hass, EVENT_MESSAGE)
+    backoff = Backoff()
+    await setup_receiver(hass, simulator, receiver, backoff)
+
+    # Dropped: wait 1 s (+-20 %); a message sent meanwhile is fetched before reconnecting.
+    await simulator.close_websockets(receiver.device_id)
+    await wait_until(lambda: len(backoff.delays) == 1)
+    await receiver.send("while away")
+    assert events == []
+    backoff.gate.set()
+    await wait_until(lambda: logins(simulator, receiver) == 2)
+    assert [event.data["message"] for event in events] == ["while away"]
+    assert queue(simulator, receiver) == []
+
+    # A connection that never heard from the server does not reset the backoff.
+    await simulator.close_websockets(receiver.device_id)
+    await wait_until(lambda: logins(simulator, receiver) == 3)
+    # A healthy connection (a frame arrived) resets it.
+    await simulator.send_frame(receiver.device_id, "#")
+    await wait_until(lambda: listener_is_healthy(receiver))
+    await simulator.close_websockets(receiver.device_id)
+    await wait_until(lambda: logins(simulator, receiver) == 4)
+
+    assert backoff.delays == pytest.approx([1 * JITTER, 2 * JITTER, 1 * JITTER])
+    assert backoff.bounds == [(1 - BACKOFF_JITTER, 1 + BACKOFF_JITTER)] * 3
+    assert len(events) == 1
+
+
+def listener_is_healthy(receiver: Receiver) -> bool:
+    data = receiver.entry.runtime_data
+    assert isinstance(data, ReceiverData)
+    return data.listener._failures == 0
+
+
+async def test_silence_reconnects_with_capped_exponential_backoff(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(receiver_module, "HEARTBEAT_TIMEOUT", 0.05)
+    backoff = Backoff()
+    backoff.gate.set()
+    await setup_receiver(hass, simulator, receiver, backoff)
+    await wait_until(lambda: len(backoff.delays) >= 12)
+    assert await hass.config_entries.async_unload(receiver.entry.entry_id)
+
+    expected = [min(BACKOFF_MAX, 2.0**attempt) * JITTER for attempt in range(12)]
+    assert expected[-3:] == pytest.approx([BACKOFF_MAX * JITTER] * 3)
+    assert backoff.delays[:12] == pytest.approx(expected)
+    assert logins(simulator, receiver) >= 12
+    assert listener_stopped(receiver)
+
+
+@pytest.mark.usefixtures("no_client_retries")
+async def test_failed_download_reconnects_with_backoff(
+    hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
+) -> None:
+    events = async_capture_events(hass, EVENT_MESSAGE)
+    backoff = Backoff()
+    await setup_receiver(hass, simulator, receiver, backoff)
+
+    # The download after "!" fails, and so does the one before reconnecting.
+    simulator.inject_fault("500", path="messages.json", count=2)
+    await simulator.send_frame(receiver.device_id, "!")
+    await wait_until(lambda: len(backoff.delays) == 1)
+    backoff.gate.set()
+    await wait_until(lambda: logins(simulator, receiver) == 2)
+    assert events == []
+
+    await receiver.send("after the fault")
+    await wait_until(lambda: len(events) == 1)
+    assert backoff.delays == pytest.approx([JITTER])
+
+
+async def test_secret_revoked_while_running_starts_reauth(
+    hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
+) -> None:
+    backoff = Backoff()
+    await setup_receiver(hass, simulator, receiver, backoff)
+    del simulator.sessions[receiver.secret]
+    await simulator.send_frame(receiver.device_id, "!")
+    await wait_until(lambda: listener_stopped(receiver))
+    await hass.async_block_till_done()
+    assert len(reauth_flows(hass, receiver)) == 1
+    assert backoff.delays == []
+
+
+async def test_secret_revoked_while_disconnected_starts_reauth(
+    hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
+) -> None:
+    backoff = Backoff()
+    backoff.gate.set()
+    await setup_receiver(hass, simulator, receiver, backoff)
+    del simulator.sessions[receiver.secret]
+    await simulator.close_websockets(receiver.device_id)
+    await wait_until(lambda: listener_stopped(receiver))
+    await hass.async_block_till_done()
+    assert len(reauth_flows(hass, receiver)) == 1
+    assert backoff.delays == pytest.approx([JITTER])
+    assert logins(simulator, receiver) == 1
+
+
+async def test_websocket_refused_starts_reauth(
+    hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
+) -> None:
+    """The server answers a login it refuses with E (the session died after the download)."""
+    backoff = Backoff()
+    backoff.gate.set()
+    await setup_receiver(hass, simulator, receiver, backoff)
+    device = simulator.open_client_devices[receiver.device_id]
+    device.user = "someone else"
+    await simulator.close_websockets(receiver.device_id)
+    # The download before reconnecting is refused (device_id invalid: not about the
+    # secret, so the listener goes on), then the websocket login is answered with E.
+    await wait_until(lambda: listener_stopped(receiver))
+    await hass.async_block_till_done()
+    assert len(reauth_flows(hass, receiver)) == 1
+    assert backoff.delays == pytest.approx([JITTER])
+    assert logins(simulator, receiver) == 1
+
+
+# ---------------------------------------------------------------- restarts and setup
+
+
+async def test_restart_processes_each_message_once(
+    hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
+) -> None:
+    events = async_capture_events(hass, EVENT_MESSAGE)
+    await setup_receiver(hass, simulator, receiver)
+    await receiver.send("one")
+    await wait_until(lambda: len(events) == 1)
+
+    assert await hass.config_entries.async_unload(receiver.entry.entry_id)
+    await hass.async_block_till_done()
+    assert listener_stopped(receiver)
+    await receiver.send("two")
+    await receiver.send("three")
+    assert len(queue(simulator, receiver)) == 2
+
+    await setup_receiver(hass, simulator, receiver)
+    assert state_of(hass, receiver, "sensor", "last_message").state == "three"
+    assert queue(simulator, receiver) == []
+    await receiver.send("four")
+    await wait_until(lambda: len(events) == 2)
+    await hass.async_block_till_done()
+
+    assert [event.data["message"] for event in events] == ["one", "four"]
+    assert state_of(hass, receiver, "sensor", "last_message").state == "four"
+    assert len(deletions(simulator)) == 3
+
+
+async def test_messages_at_or_below_the_stored_id_are_skipped(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    receiver: Receiver,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Processed before a crash but not deleted: deleted now, not processed again."""
+    await receiver.send("one")
+    await receiver.send("two")
+    highest = queue(simulator, receiver)[-1]["id_str"]
+    hass_storage[f"{DOMAIN}.receiver.{receiver.entry.entry_id}"] = {
+        "version": 1,
+        "key": f"{DOMAIN}.receiver.{receiver.entry.entry_id}",
+        "data": {"highest_id": highest},
+    }
+    listener = await setup_receiver(hass, simulator, receiver)
+    assert listener.last_message is None
+    assert state_of(hass, receiver, "sensor", "last_message").state == STATE_UNKNOWN
+    assert queue(simulator, receiver) == []
+    assert deletions(simulator) == [highest]
+
+
+async def test_rejected_secret_at_setup_starts_reauth(
+    hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
+) -> None:
+    del simulator.sessions[receiver.secret]
+    assert not await hass.config_entries.async_setup(receiver.entry.entry_id)
+    await hass.async_block_till_done()
+    assert receiver.entry.state is ConfigEntryState.SETUP_ERROR
+    assert receiver.entry.error_reason_translation_key == "authentication_failed"
+    assert len(reauth_flows(hass, receiver)) == 1
+    assert logins(simulator, receiver) == 0
+
+
+@pytest.mark.usefixtures("no_client_retries")
+async def test_unreachable_at_setup_retries_later(
+    hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
+) -> None:
+    await simulator.stop()
+    assert not await hass.config_entries.async_setup(receiver.entry.entry_id)
+    assert receiver.entry.state is ConfigEntryState.SETUP_RETRY
+    assert receiver.entry.error_reason_translation_key == "setup_failed"
+    assert receiver.entry.error_reason_translation_placeholders == {
+        "error": "PushoverConnectionError"
+    }
+    assert reauth_flows(hass, receiver) == []
+    assert logins(simulator, receiver) == 0
+
+
+async def test_unload_ends_the_listener_and_closes_the_socket(
+    hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
+) -> None:
+    await setup_receiver(hass, simulator, receiver)
+    assert not listener_stopped(receiver)
+    assert await hass.config_entries.async_unload(receiver.entry.entry_id)
+    await hass.async_block_till_done()
+    assert receiver.entry.state is ConfigEntryState.NOT_LOADED
+    assert listener_stopped(receiver)
+    await wait_until(lambda: not simulator._sockets.get(receiver.device_id))
+
+
+# ---------------------------------------------------------------- error classification
+
+
+def test_secret_rejection_is_recognised_from_any_4xx_about_the_secret() -> None:
+    assert secret_rejected(
+        PushoverRequestError("secret is invalid", status=400, errors=["secret is invalid"])
+    )
+    assert secret_rejected(
+        PushoverRequestError("no", status=403, errors=[], parameters={"secret": "invalid"})
+    )
+    assert not secret_rejected(
+        PushoverRequestError("device", status=400, errors=["device_id is invalid"])
+    )
+    assert not secret_rejected(PushoverServerError("secret", status=500))
+    assert not secret_rejected(PushoverConnectionError("down"))
+
+
+def test_errors_are_described_without_urls() -> None:
+    assert describe(PushoverRequestError("x", status=400, errors=["a", "b"])) == "a; b"
+    assert describe(PushoverRequestError("x", status=400)) == "PushoverRequestError"
+    assert (
+        describe(PushoverConnectionError("http://host/1/messages.json?secret=s"))
+        == "PushoverConnectionError"
+    )
