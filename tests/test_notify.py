@@ -48,7 +48,7 @@ async def send(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
         return_response=True,
     )
     assert response is not None
-    return response[ENTITY]  # type: ignore[return-value]
+    return response[ENTITY]
 
 
 def sends(simulator: PushoverSimulator) -> list[str]:

@@ -31,7 +31,7 @@ async def send(hass: HomeAssistant, message: str, **extra: Any) -> dict[str, Any
         return_response=True,
     )
     assert response is not None
-    return response["notify.home"]  # type: ignore[return-value]
+    return response["notify.home"]
 
 
 async def later(hass: HomeAssistant, seconds: float) -> None:

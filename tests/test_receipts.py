@@ -50,7 +50,7 @@ async def emergency(hass: HomeAssistant, **extra: Any) -> str:
         return_response=True,
     )
     assert response is not None
-    receipt = response["notify.home"]["receipt"]  # type: ignore[index]
+    receipt = response["notify.home"]["receipt"]
     assert isinstance(receipt, str)
     return receipt
 
