@@ -144,4 +144,4 @@ class QuotaCoordinator(DataUpdateCoordinator[Limits]):
     async def _async_reset_reached(self, _now: object) -> None:
         """Refresh when the quota resets; the refresh clears the issue."""
         self._unsub_reset = None
-        await self.async_request_refresh()
+        await self.async_refresh()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from homeassistant.components.notify import NotifyEntity
-from homeassistant.components.notify.const import NotifyEntityFeature
+from homeassistant.components.notify import (  # type: ignore[attr-defined]
+    NotifyEntity,
+    NotifyEntityFeature,
+)
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
@@ -71,11 +74,20 @@ class PushoverNotifyEntity(PushoverEntity, NotifyEntity):
             )
 
     async def async_send_message(self, message: str, title: str | None = None) -> None:
-        """Send a message through notify.send_message."""
-        await self.async_send_pushover(**{ATTR_MESSAGE: message, ATTR_TITLE: title})
+        """Send a message through notify.send_message (which records the time itself)."""
+        await self._async_send({ATTR_MESSAGE: message, ATTR_TITLE: title})
 
     async def async_send_pushover(self, **data: Any) -> dict[str, Any]:
         """Send a message with every Pushover parameter (pushover_plus.send_message)."""
+        response = await self._async_send(data)
+        # Newer Home Assistant releases can record the time of the last message for
+        # actions other than notify.send_message; 2026.3 records it only for that action.
+        record: Callable[[], None] | None = getattr(self, "_async_record_notification", None)
+        if record is not None:
+            record()
+        return response
+
+    async def _async_send(self, data: dict[str, Any]) -> dict[str, Any]:
         if not data.get(ATTR_DEVICES) and self.default_devices:
             data[ATTR_DEVICES] = self.default_devices
         message = await build_message(
@@ -85,11 +97,9 @@ class PushoverNotifyEntity(PushoverEntity, NotifyEntity):
             sounds=await self.runtime.sender.async_sounds() if data.get(ATTR_SOUND) else None,
             callback_url=self.runtime.receipts.callback_url,
         )
-        response = await self.runtime.sender.async_send(
+        return await self.runtime.sender.async_send(
             self.user_key,
             message,
             recipient=self.recipient_name,
             hold=data.get(ATTR_HOLD_WHEN_OFFLINE),
         )
-        self._async_record_notification()
-        return response
