@@ -92,6 +92,7 @@ class PushoverSimulator:
         self.port = port
         self.clock = clock or time.time
         self.keepalive_interval = keepalive_interval
+        self.login_timeout = 30.0
         self.callback_session = callback_session
         self.callback_poster: CallbackPoster | None = None
         self.apps: dict[str, App] = {}
@@ -330,10 +331,11 @@ class PushoverSimulator:
     async def _middleware(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        now = self.clock()
         if self._blocked_until > time.monotonic():
             self._drop(request)
             return web.Response(status=503)
+        if request.path == "/push":  # a long-lived websocket is not a request in flight
+            return await handler(request)
         self._in_flight += 1
         self.max_concurrent_requests = max(self.max_concurrent_requests, self._in_flight)
         try:
@@ -342,7 +344,6 @@ class PushoverSimulator:
             return await handler(request)
         finally:
             self._in_flight -= 1
-            del now
 
     def _drop(self, request: web.Request) -> None:
         if request.transport is not None:
@@ -356,8 +357,12 @@ class PushoverSimulator:
         attachment_type: str | None = None
         if request.method == "POST":
             if request.content_type == "application/json":
-                body = await request.json()
-                params.update({key: str(value) for key, value in dict(body).items()})
+                try:
+                    body = await request.json()
+                except ValueError:
+                    body = None
+                if isinstance(body, dict):
+                    params.update({key: str(value) for key, value in body.items()})
             elif request.content_type == "multipart/form-data":
                 reader = await request.multipart()
                 async for part in reader:
@@ -427,6 +432,8 @@ class PushoverSimulator:
     ) -> web.Response:
         app = self.apps.get(params.get("token", ""))
         if fault is not None:
+            if fault.kind == "block":
+                self._blocked_until = time.monotonic() + self.block_seconds
             if fault.kind in ("drop", "block"):
                 self._drop(request)
                 return web.Response(status=503)
@@ -587,12 +594,12 @@ class PushoverSimulator:
     ) -> dict[str, Any]:
         app = self._app(params)
         devices = [name for name in params.get("device", "").split(",") if name]
-        for name in devices:
-            if not DEVICE_RE.match(name):
-                raise PushoverError(["device name is invalid"], device="invalid")
         recipients = self._recipients(params.get("user", ""), devices)
         if not params.get("message", ""):
             raise PushoverError(["message cannot be blank"], message="cannot be blank")
+        for name in devices:
+            if not DEVICE_RE.match(name):
+                raise PushoverError(["device name is invalid"], device="invalid")
         self._length(params, "message", 1024)
         self._length(params, "title", 250)
         self._length(params, "url", 512)
@@ -672,19 +679,22 @@ class PushoverSimulator:
                     now,
                 )
             )
-            await self._enqueue(app, user, params, priority, receipt, now)
+            await self._enqueue(app, user, user_devices, params, priority, receipt, now)
         return {"receipt": receipt, "request": request_id} if receipt else {"request": request_id}
 
     async def _enqueue(
         self,
         app: App,
         user: str,
+        user_devices: list[str],
         params: dict[str, str],
         priority: int,
         receipt: str | None,
         now: float,
     ) -> None:
         for device in self._open_client_devices_of(user):
+            if device.name not in user_devices:
+                continue
             message_id = self._next_message_id
             self._next_message_id += 1
             sound = params.get("sound", "")
@@ -784,7 +794,7 @@ class PushoverSimulator:
         attachment: bytes | None,
         attachment_type: str | None,
     ) -> dict[str, Any]:
-        self._receipt(route.split("/")[1], params).canceled = True
+        self._receipt(route.split("/")[1], params).cancel(self.clock())
         return {}
 
     async def _cancel_by_tag(
@@ -801,7 +811,7 @@ class PushoverSimulator:
         for state in self.receipts.values():
             active = not state.canceled and not state.acknowledged and now < state.expires_at
             if state.token == app.token and tag in state.tags and active:
-                state.canceled = True
+                state.cancel(now)
                 canceled += 1
         return {"canceled": canceled}
 
@@ -1182,7 +1192,7 @@ class PushoverSimulator:
         await socket.prepare(request)
         device_id = ""
         try:
-            login = await socket.receive(timeout=30)
+            login = await socket.receive(timeout=self.login_timeout)
             text = login.data if login.type is aiohttp.WSMsgType.TEXT else ""
             _, _, rest = str(text).partition("login:")
             device_id, _, secret = rest.rstrip("\n").partition(":")
@@ -1200,7 +1210,7 @@ class PushoverSimulator:
             self._spawn(self._keepalive(socket))
             async for _message in socket:
                 pass
-        except TimeoutError, asyncio.CancelledError:
+        except TimeoutError:  # no login frame: hang up (a cancellation propagates)
             await socket.close()
         finally:
             self._sockets.get(device_id, set()).discard(socket)

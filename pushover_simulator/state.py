@@ -127,10 +127,21 @@ class ReceiptState:
     called_back: bool = False
     called_back_at: float = 0
     canceled: bool = False
+    canceled_at: float = 0
+
+    def cancel(self, now: float) -> None:
+        """Stop the retries (a second cancel keeps the first time)."""
+        if not self.canceled:
+            self.canceled = True
+            self.canceled_at = now
 
     def body(self, now: float) -> dict[str, Any]:
         """Return the receipts/{r}.json fields."""
-        end = min(now, self.expires_at)
+        end = min(now, self.expires_at)  # retries stop at expiry, acknowledgement or cancel
+        if self.acknowledged:
+            end = min(end, self.acknowledged_at)
+        if self.canceled:
+            end = min(end, self.canceled_at)
         last = self.created_at + int((end - self.created_at) // self.retry) * self.retry
         return {
             "acknowledged": int(self.acknowledged),

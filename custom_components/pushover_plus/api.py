@@ -110,9 +110,10 @@ class PushoverAuthenticationError(PushoverRequestError):
 class PushoverValidationError(PushoverError):
     """A parameter breaks a documented limit.
 
-    Raised locally before any request (``status`` is None) or from a 4xx naming a
-    parameter. ``reason`` is machine readable (e.g. "message_too_long"),
-    ``parameter`` the offending parameter, ``limit`` the limit when there is one.
+    Raised locally before any request is made (``status`` is None); a refusal by
+    Pushover is a PushoverRequestError instead. ``reason`` is machine readable (e.g.
+    "message_too_long"), ``parameter`` the offending parameter, ``limit`` the limit
+    when there is one.
     """
 
     def __init__(
@@ -443,7 +444,9 @@ class PushoverClient:
     are injectable for tests. ``limits`` holds the latest quota seen in any response.
 
     A retried send whose first response was lost (timeout after the server accepted
-    it) can deliver twice: Pushover has no idempotency key.
+    it) can deliver twice: Pushover has no idempotency key. aiohttp itself resends an
+    idempotent GET once, at once, when the connection closes before an answer (RFC 9112);
+    sends are POSTs and never resent that way.
     """
 
     def __init__(
@@ -522,6 +525,8 @@ class PushoverClient:
                 data = json.loads(text)
             except ValueError:
                 data = None
+            if not isinstance(data, dict) and 400 <= status < 500:
+                data = {}  # a refusal without a JSON body is still a refusal: never retried
             if not isinstance(data, dict):
                 failure = PushoverServerError(
                     f"Pushover answered HTTP {status} without JSON",
@@ -548,7 +553,7 @@ class PushoverClient:
                 timeout=self._timeout,
             ) as response,
         ):
-            return response.status, await response.text(), response.headers
+            return response.status, await response.text(errors="replace"), response.headers
 
     @staticmethod
     def _refusal(
