@@ -31,13 +31,14 @@ from .const import (
     DOMAIN,
     ISSUE_HELD_DROPPED,
 )
-from .coordinator import PushoverConfigEntry
+from .coordinator import PushoverConfigEntry, SenderData
 
 _LOGGER = logging.getLogger(__name__)
 
 STORE_VERSION = 1
 FIRST_RETRY_DELAY = 30.0
 MAX_RETRY_DELAY = 300.0
+UNLOAD_WAIT = 5.0  # seconds a delivery in flight may take to finish when the entry unloads
 
 type Deliver = Callable[[str, Message], Awaitable[MessageResult]]
 type Delivered = Callable[[HeldMessage, MessageResult], None]
@@ -117,6 +118,8 @@ class Outbox:
         self._delay = FIRST_RETRY_DELAY
         self._lock = asyncio.Lock()
         self._not_before: datetime | None = None
+        self._closed = False
+        self._flushing: asyncio.Task[Any] | None = None
 
     async def async_setup(self) -> None:
         """Load what was held before a restart and schedule its delivery."""
@@ -142,7 +145,19 @@ class Outbox:
         return {"messages": [held.to_json() for held in self.messages]}
 
     async def _async_save_now(self) -> None:
-        """Write the held messages now (on unload) instead of after the save delay."""
+        """Stop delivering and write the held messages now (on unload).
+
+        A delivery in flight may finish first, so that the next setup does not send it
+        again; one cut off after ``UNLOAD_WAIT`` stays held (its response is lost).
+        """
+        self._closed = True
+        self._async_cancel_retry()
+        try:
+            async with asyncio.timeout(UNLOAD_WAIT), self._lock:
+                pass
+        except TimeoutError:
+            if self._flushing is not None:
+                self._flushing.cancel()
         await self._store.async_save(self._data_to_save())
 
     @callback
@@ -151,14 +166,31 @@ class Outbox:
         now = dt_util.utcnow().timestamp()
         if message.timestamp is None:
             message = replace(message, timestamp=int(now))
+        if self._closed:
+            self._async_hold_after_unload(HeldMessage(user_key, recipient, message, now))
+            return
         self.messages.append(HeldMessage(user_key, recipient, message, now))
         self._changed()
         if self._unsub_retry is None and not self._lock.locked():
             self._schedule(self._delay)
 
+    @callback
+    def _async_hold_after_unload(self, held: HeldMessage) -> None:
+        """Keep a message whose send failed after the entry unloaded (e.g. a reload).
+
+        The outbox of the entry set up again takes it; while the entry is not loaded it
+        goes to the store, which the next setup reads.
+        """
+        data = getattr(self.entry, "runtime_data", None)
+        if isinstance(data, SenderData) and data.sender.outbox is not self:
+            data.sender.outbox.async_hold(held.user_key, held.recipient, held.message)
+            return
+        self.messages.append(held)
+        self.hass.async_create_task(self._store.async_save(self._data_to_save()))
+
     def _schedule(self, delay: float | None) -> None:
         self._async_cancel_retry()
-        if delay is None or not self.messages:
+        if delay is None or not self.messages or self._closed:
             return
         self._unsub_retry = async_call_later(self.hass, delay, self._async_retry)
 
@@ -175,30 +207,37 @@ class Outbox:
     async def async_flush(self) -> None:
         """Deliver held messages in order until Pushover fails again."""
         async with self._lock:
-            self._drop_expired()
-            while self.messages:
-                held = self.messages[0]
-                try:
-                    result = await self._deliver(held.user_key, held.message)
-                except PushoverQuotaExceededError as err:
-                    reset = err.reset or dt_util.utcnow() + timedelta(hours=1)
-                    self._schedule(max((reset - dt_util.utcnow()).total_seconds(), 5.0))
+            self._flushing = asyncio.current_task()
+            try:
+                await self._async_flush_locked()
+            finally:
+                self._flushing = None
+
+    async def _async_flush_locked(self) -> None:
+        self._drop_expired()
+        while self.messages and not self._closed:
+            held = self.messages[0]
+            try:
+                result = await self._deliver(held.user_key, held.message)
+            except PushoverQuotaExceededError as err:
+                reset = err.reset or dt_util.utcnow() + timedelta(hours=1)
+                self._schedule(max((reset - dt_util.utcnow()).total_seconds(), 5.0))
+                return
+            except PushoverError as err:
+                if is_transient(err):
+                    self._delay = min(self._delay * 2, MAX_RETRY_DELAY)
+                    self._schedule(self._delay)
                     return
-                except PushoverError as err:
-                    if is_transient(err):
-                        self._delay = min(self._delay * 2, MAX_RETRY_DELAY)
-                        self._schedule(self._delay)
-                        return
-                    _LOGGER.warning(
-                        "Pushover refused a held message for %s; dropping it: %s",
-                        held.recipient,
-                        err,
-                    )
-                else:
-                    self._delivered(held, result)
-                self.messages.pop(0)
-                self._changed()
-            self._delay = FIRST_RETRY_DELAY
+                _LOGGER.warning(
+                    "Pushover refused a held message for %s; dropping it: %s",
+                    held.recipient,
+                    err,
+                )
+            else:
+                self._delivered(held, result)
+            self.messages.pop(0)
+            self._changed()
+        self._delay = FIRST_RETRY_DELAY
 
     def _drop_expired(self) -> None:
         """Drop messages held longer than the entry's limit and say so in a repair issue."""
