@@ -33,7 +33,13 @@ from .const import (
     ENTRY_TYPE_RECEIVER,
     SUBENTRY_TYPE_RECIPIENT,
 )
-from .coordinator import PushoverConfigEntry, QuotaCoordinator, ReceiverData, SenderData
+from .coordinator import (
+    GroupsCoordinator,
+    PushoverConfigEntry,
+    QuotaCoordinator,
+    ReceiverData,
+    SenderData,
+)
 from .receipts import ReceiptTracker
 from .receiver import OpenClientListener
 from .sender import MessageSender
@@ -43,7 +49,12 @@ _LOGGER = logging.getLogger(__name__)
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
-SENDER_PLATFORMS: list[Platform] = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
+SENDER_PLATFORMS: list[Platform] = [
+    Platform.EVENT,
+    Platform.NOTIFY,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 RECEIVER_PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR]
 
 
@@ -115,12 +126,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
         await receipts.async_setup()
         sender = MessageSender(hass, entry, client, quota, receipts)
         await sender.outbox.async_setup()
+        groups = GroupsCoordinator(hass, entry, client)
+        await groups.async_refresh()  # the group switches wait for Pushover; setup does not
         entry.runtime_data = SenderData(
             client=client,
             user_key=entry.data[CONF_USER_KEY],
             quota=quota,
             sender=sender,
             receipts=receipts,
+            groups=groups,
         )
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
     if isinstance(entry.runtime_data, ReceiverData):

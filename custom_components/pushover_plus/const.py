@@ -42,6 +42,8 @@ DEFAULT_DEVICE_NAME: Final = "homeassistant"
 # Polling
 QUOTA_UPDATE_INTERVAL: Final = timedelta(hours=6)
 GROUPS_UPDATE_INTERVAL: Final = timedelta(hours=1)
+GROUPS_IDLE_UPDATE_INTERVAL: Final = timedelta(hours=12)
+LICENSE_UPDATE_INTERVAL: Final = timedelta(hours=12)
 
 # Bus events
 EVENT_RECEIPT: Final = "pushover_plus_receipt"
@@ -67,6 +69,7 @@ PRIORITIES: Final = {"lowest": -2, "low": -1, "normal": 0, "high": 1, "emergency
 # Dispatcher signals (formatted with the entry id)
 SIGNAL_RECEIPT: Final = "pushover_plus_receipt_{}"
 SIGNAL_MESSAGE: Final = "pushover_plus_message_{}"
+SIGNAL_LICENSE_CREDITS: Final = "pushover_plus_license_credits_{}"
 
 # Event entity types
 EVENT_TYPE_MESSAGE: Final = "message"

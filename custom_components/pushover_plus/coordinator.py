@@ -15,12 +15,19 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .api import (
+    GroupInfo,
     Limits,
     PushoverAuthenticationError,
     PushoverClient,
     PushoverError,
 )
-from .const import DOMAIN, ISSUE_QUOTA_EXHAUSTED, QUOTA_UPDATE_INTERVAL
+from .const import (
+    DOMAIN,
+    GROUPS_IDLE_UPDATE_INTERVAL,
+    GROUPS_UPDATE_INTERVAL,
+    ISSUE_QUOTA_EXHAUSTED,
+    QUOTA_UPDATE_INTERVAL,
+)
 
 if TYPE_CHECKING:
     from .receipts import ReceiptTracker
@@ -41,6 +48,7 @@ class SenderData:
     quota: QuotaCoordinator
     sender: MessageSender
     receipts: ReceiptTracker
+    groups: GroupsCoordinator
 
 
 @dataclass(slots=True)
@@ -145,3 +153,49 @@ class QuotaCoordinator(DataUpdateCoordinator[Limits]):
         """Refresh when the quota resets; the refresh clears the issue."""
         self._unsub_reset = None
         await self.async_refresh()
+
+
+class GroupsCoordinator(DataUpdateCoordinator[dict[str, GroupInfo]]):
+    """Delivery groups of the sender's account and their members, keyed by group key.
+
+    Costs one request for the list and one per group: hourly while the account has
+    groups, twice a day while it has none.
+    """
+
+    config_entry: PushoverConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: PushoverConfigEntry, client: PushoverClient
+    ) -> None:
+        """Initialize the coordinator."""
+        super().__init__(
+            hass,
+            _LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} groups",
+            update_interval=GROUPS_UPDATE_INTERVAL,
+            always_update=False,
+        )
+        self.client = client
+
+    async def _async_update_data(self) -> dict[str, GroupInfo]:
+        """Fetch the groups and the members of each."""
+        try:
+            groups = {
+                summary.key: await self.client.get_group(summary.key)
+                for summary in await self.client.list_groups()
+            }
+        except PushoverAuthenticationError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="authentication_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        except PushoverError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="update_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        self.update_interval = GROUPS_UPDATE_INTERVAL if groups else GROUPS_IDLE_UPDATE_INTERVAL
+        return groups

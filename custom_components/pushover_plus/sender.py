@@ -56,6 +56,12 @@ class MessageSender:
             self._sounds_at = time.monotonic()
         return self.sounds
 
+    @callback
+    def async_set_sounds(self, sounds: dict[str, str]) -> None:
+        """Take a sound list fetched by the list_sounds action (restarts the hour)."""
+        self.sounds = sounds
+        self._sounds_at = time.monotonic()
+
     async def _async_deliver(self, user_key: str, message: Message) -> MessageResult:
         """Send once (the client retries transient failures) and keep the quota in step."""
         try:

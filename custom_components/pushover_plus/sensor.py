@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+import logging
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -14,17 +15,22 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import Limits
+from .api import Limits, PushoverClient, PushoverError
+from .const import LICENSE_UPDATE_INTERVAL, SIGNAL_LICENSE_CREDITS
 from .coordinator import PushoverConfigEntry, QuotaCoordinator, ReceiverData, SenderData
 from .entity import PushoverCoordinatorEntity, PushoverEntity
 from .outbox import Outbox
 from .receipts import ReceiptTracker
 from .receiver import OpenClientListener, message_attributes
 
+_LOGGER = logging.getLogger(__name__)
+
 PARALLEL_UPDATES = 0
+SCAN_INTERVAL = LICENSE_UPDATE_INTERVAL  # only the license credits sensor polls
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,6 +80,7 @@ async def async_setup_entry(
     async_add_entities(
         [ActiveAlertsSensor(entry, data.receipts), HeldMessagesSensor(entry, data.sender.outbox)]
     )
+    async_add_entities([LicenseCreditsSensor(entry, data.client)])
 
 
 class QuotaSensor(PushoverCoordinatorEntity[QuotaCoordinator], SensorEntity):
@@ -173,3 +180,53 @@ class LastMessageSensor(PushoverEntity, SensorEntity):
         attributes = message_attributes(message)
         del attributes["message"]
         return attributes
+
+
+class LicenseCreditsSensor(PushoverEntity, SensorEntity):
+    """License credits left on the application (disabled by default; polls only if enabled).
+
+    Polls licenses.json twice a day; the license actions pass fresh figures for free.
+    """
+
+    _attr_translation_key = "license_credits"
+    _attr_should_poll = True
+    _attr_entity_registry_enabled_default = False
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    _attr_state_class = SensorStateClass.MEASUREMENT
+    _attr_native_unit_of_measurement = "credits"
+
+    def __init__(self, entry: PushoverConfigEntry, client: PushoverClient) -> None:
+        """Initialize the sensor."""
+        super().__init__(entry, "license_credits")
+        self.client = client
+
+    async def async_added_to_hass(self) -> None:
+        """Fetch the credits now and take the ones the license actions see."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                SIGNAL_LICENSE_CREDITS.format(self.entry.entry_id),
+                self._async_credits_seen,
+            )
+        )
+        self.async_schedule_update_ha_state(force_refresh=True)
+
+    @callback
+    def _async_credits_seen(self, credits_left: int) -> None:
+        self._attr_native_value = credits_left
+        self._attr_available = True
+        self.async_write_ha_state()
+
+    async def async_update(self) -> None:
+        """Fetch the credits."""
+        try:
+            self._attr_native_value = await self.client.get_license_credits()
+        except PushoverError as err:
+            if self._attr_available:
+                _LOGGER.info("License credits of %s are unavailable: %s", self.entry.title, err)
+            self._attr_available = False
+            return
+        if not self._attr_available:
+            _LOGGER.info("License credits of %s are available again", self.entry.title)
+        self._attr_available = True

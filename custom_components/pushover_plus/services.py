@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 import re
+from typing import Any
 
 from homeassistant.components.notify.const import DOMAIN as NOTIFY_DOMAIN
 from homeassistant.config_entries import ConfigEntryState
@@ -14,13 +16,23 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, service
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 
+from .api import PushoverAuthenticationError, PushoverError, PushoverRequestError
 from .compat import vol
-from .const import CONF_ENTRY_TYPE, CONF_SECRET, DOMAIN, ENTRY_TYPE_RECEIVER, RECEIPT_CANCELED
+from .const import (
+    CONF_ENTRY_TYPE,
+    CONF_SECRET,
+    CONF_TEAM_TOKEN,
+    DOMAIN,
+    ENTRY_TYPE_RECEIVER,
+    RECEIPT_CANCELED,
+    SIGNAL_LICENSE_CREDITS,
+)
 from .coordinator import PushoverConfigEntry, ReceiverData, SenderData
-from .errors import call_api
+from .errors import call_api, home_assistant_error
 from .messages import (
     ATTR_ATTACHMENT,
     ATTR_ATTACHMENT_PATH,
@@ -184,6 +196,384 @@ async def async_acknowledge(call: ServiceCall) -> None:
     )
 
 
+# ---------------------------------------------------------------- management actions
+
+ATTR_USER = "user"
+ATTR_DEVICE = "device"
+ATTR_TEXT = "text"
+ATTR_SUBTEXT = "subtext"
+ATTR_COUNT = "count"
+ATTR_PERCENT = "percent"
+ATTR_GROUP_KEY = "group_key"
+ATTR_NAME = "name"
+ATTR_MEMO = "memo"
+ATTR_EMAIL = "email"
+ATTR_PASSWORD = "password"  # noqa: S105 - a field name
+ATTR_INSTANT = "instant"
+ATTR_ADMIN = "admin"
+ATTR_GROUP = "group"
+ATTR_OS = "os"
+ATTR_SUBSCRIPTION = "subscription"
+ATTR_DEVICE_NAME = "device_name"
+SERVICE_UPDATE_GLANCE = "update_glance"
+SERVICE_VALIDATE_USER = "validate_user"
+SERVICE_LIST_SOUNDS = "list_sounds"
+SERVICE_GET_LIMITS = "get_limits"
+SERVICE_CREATE_GROUP = "create_group"
+SERVICE_LIST_GROUPS = "list_groups"
+SERVICE_GET_GROUP = "get_group"
+SERVICE_RENAME_GROUP = "rename_group"
+SERVICE_GROUP_ADD_USER = "group_add_user"
+SERVICE_GROUP_REMOVE_USER = "group_remove_user"
+SERVICE_GROUP_ENABLE_USER = "group_enable_user"
+SERVICE_GROUP_DISABLE_USER = "group_disable_user"
+SERVICE_TEAM_ADD_USER = "team_add_user"
+SERVICE_TEAM_REMOVE_USER = "team_remove_user"
+SERVICE_ASSIGN_LICENSE = "assign_license"
+SERVICE_GET_LICENSE_CREDITS = "get_license_credits"
+SERVICE_MIGRATE_SUBSCRIPTION = "migrate_subscription"
+
+
+def _entry_schema(fields: dict[Any, Any] | None = None) -> vol.Schema:
+    return vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string, **(fields or {})})
+
+
+ENTRY_SCHEMA = _entry_schema()
+GLANCE_SCHEMA = _entry_schema(
+    {
+        vol.Optional(ATTR_USER): cv.string,
+        vol.Optional(ATTR_DEVICE): cv.string,
+        vol.Optional(ATTR_TITLE): cv.string,
+        vol.Optional(ATTR_TEXT): cv.string,
+        vol.Optional(ATTR_SUBTEXT): cv.string,
+        vol.Optional(ATTR_COUNT): vol.Coerce(int),
+        vol.Optional(ATTR_PERCENT): vol.Coerce(int),
+    }
+)
+VALIDATE_USER_SCHEMA = _entry_schema(
+    {vol.Optional(ATTR_USER): cv.string, vol.Optional(ATTR_DEVICE): cv.string}
+)
+CREATE_GROUP_SCHEMA = _entry_schema({vol.Required(ATTR_NAME): cv.string})
+GROUP_SCHEMA = _entry_schema({vol.Required(ATTR_GROUP_KEY): cv.string})
+RENAME_GROUP_SCHEMA = _entry_schema(
+    {vol.Required(ATTR_GROUP_KEY): cv.string, vol.Required(ATTR_NAME): cv.string}
+)
+_MEMBER_FIELDS: dict[Any, Any] = {
+    vol.Required(ATTR_GROUP_KEY): cv.string,
+    vol.Required(ATTR_USER): cv.string,
+    vol.Optional(ATTR_DEVICE): cv.string,
+}
+MEMBER_SCHEMA = _entry_schema(_MEMBER_FIELDS)
+ADD_MEMBER_SCHEMA = _entry_schema({**_MEMBER_FIELDS, vol.Optional(ATTR_MEMO): cv.string})
+TEAM_ADD_SCHEMA = _entry_schema(
+    {
+        vol.Required(ATTR_EMAIL): cv.string,
+        vol.Optional(ATTR_NAME): cv.string,
+        vol.Optional(ATTR_PASSWORD): cv.string,
+        vol.Optional(ATTR_INSTANT): cv.boolean,
+        vol.Optional(ATTR_ADMIN): cv.boolean,
+        vol.Optional(ATTR_GROUP): cv.string,
+    }
+)
+TEAM_REMOVE_SCHEMA = _entry_schema({vol.Required(ATTR_EMAIL): cv.string})
+LICENSE_SCHEMA = _entry_schema(
+    {
+        vol.Optional(ATTR_USER): cv.string,
+        vol.Optional(ATTR_EMAIL): cv.string,
+        vol.Optional(ATTR_OS): cv.string,
+    }
+)
+MIGRATE_SCHEMA = _entry_schema(
+    {
+        vol.Required(ATTR_SUBSCRIPTION): cv.string,
+        vol.Required(ATTR_USER): cv.string,
+        vol.Optional(ATTR_DEVICE_NAME): cv.string,
+        vol.Optional(ATTR_SOUND): cv.string,
+    }
+)
+
+
+def _text(call: ServiceCall, key: str) -> str | None:
+    """Return a text field stripped, or None when it is absent or blank."""
+    value: str | None = call.data.get(key)
+    return value.strip() or None if value is not None else None
+
+
+def _required(call: ServiceCall, key: str) -> str:
+    """Return a required text field stripped (the client refuses it when blank)."""
+    value: str = call.data[key]
+    return value.strip()
+
+
+async def async_update_glance(call: ServiceCall) -> None:
+    """Update the glance (watch complication and widgets) of a user."""
+    entry, data = loaded_sender(call.hass, call)
+    await call_api(
+        call.hass,
+        entry,
+        data.client.update_glance(
+            _text(call, ATTR_USER) or data.user_key,
+            device=_text(call, ATTR_DEVICE),
+            title=call.data.get(ATTR_TITLE),
+            text=call.data.get(ATTR_TEXT),
+            subtext=call.data.get(ATTR_SUBTEXT),
+            count=call.data.get(ATTR_COUNT),
+            percent=call.data.get(ATTR_PERCENT),
+        ),
+    )
+
+
+def _refuses_user(err: PushoverRequestError) -> bool:
+    """Tell a verdict on the user or device (an answer) from a failed request."""
+    parameters = err.parameters
+    return parameters.get("token") != "invalid" and not parameters.keys().isdisjoint(
+        {"user", "device"}
+    )
+
+
+async def async_validate_user(call: ServiceCall) -> ServiceResponse:
+    """Check a user or group key (and device); an invalid key is an answer, not an error."""
+    entry, data = loaded_sender(call.hass, call)
+    try:
+        result = await data.client.validate_user(
+            _text(call, ATTR_USER) or data.user_key, _text(call, ATTR_DEVICE)
+        )
+    except PushoverRequestError as err:
+        if not _refuses_user(err):
+            raise home_assistant_error(call.hass, entry, err) from err
+        return _validation(valid=False, errors=err.errors)
+    except PushoverError as err:
+        raise home_assistant_error(call.hass, entry, err) from err
+    return _validation(
+        valid=True, group=result.group, devices=result.devices, licenses=result.licenses
+    )
+
+
+def _validation(
+    *,
+    valid: bool,
+    group: bool = False,
+    devices: list[str] | None = None,
+    licenses: list[str] | None = None,
+    errors: list[str] | None = None,
+) -> dict[str, Any]:
+    """Return the response of validate_user."""
+    return {
+        "valid": valid,
+        "group": group,
+        "devices": devices or [],
+        "licenses": licenses or [],
+        "errors": errors or [],
+    }
+
+
+async def async_list_sounds(call: ServiceCall) -> ServiceResponse:
+    """Return the sounds of the account (custom ones included) and refresh the cache."""
+    entry, data = loaded_sender(call.hass, call)
+    sounds = await call_api(call.hass, entry, data.client.get_sounds())
+    data.sender.async_set_sounds(sounds)
+    return {"sounds": dict(sounds)}
+
+
+async def async_get_limits(call: ServiceCall) -> ServiceResponse:
+    """Return the monthly quota and update the quota sensors."""
+    entry, data = loaded_sender(call.hass, call)
+    limits = await call_api(call.hass, entry, data.client.get_limits())
+    data.quota.async_set_limits(limits)
+    return {
+        "limit": limits.limit,
+        "remaining": limits.remaining,
+        "reset": limits.reset.isoformat(),
+    }
+
+
+async def async_create_group(call: ServiceCall) -> ServiceResponse:
+    """Create a delivery group and return its key."""
+    entry, data = loaded_sender(call.hass, call)
+    group_key = await call_api(
+        call.hass, entry, data.client.create_group(_required(call, ATTR_NAME))
+    )
+    await data.groups.async_request_refresh()
+    return {"group": group_key}
+
+
+async def async_list_groups(call: ServiceCall) -> ServiceResponse:
+    """Return the delivery groups of the account."""
+    entry, data = loaded_sender(call.hass, call)
+    groups = await call_api(call.hass, entry, data.client.list_groups())
+    return {"groups": [{"group": group.key, "name": group.name} for group in groups]}
+
+
+async def async_get_group(call: ServiceCall) -> ServiceResponse:
+    """Return the name and the members of a delivery group."""
+    entry, data = loaded_sender(call.hass, call)
+    info = await call_api(call.hass, entry, data.client.get_group(_required(call, ATTR_GROUP_KEY)))
+    return {
+        "group": {
+            "name": info.name,
+            "users": [
+                {
+                    "user": member.user,
+                    "device": member.device,
+                    "memo": member.memo,
+                    "disabled": member.disabled,
+                }
+                for member in info.users
+            ],
+        }
+    }
+
+
+async def async_rename_group(call: ServiceCall) -> None:
+    """Rename a delivery group."""
+    entry, data = loaded_sender(call.hass, call)
+    await call_api(
+        call.hass,
+        entry,
+        data.client.rename_group(_required(call, ATTR_GROUP_KEY), _required(call, ATTR_NAME)),
+    )
+    await data.groups.async_request_refresh()
+
+
+async def async_group_add_user(call: ServiceCall) -> None:
+    """Add a user (or one device of a user) to a delivery group."""
+    entry, data = loaded_sender(call.hass, call)
+    await call_api(
+        call.hass,
+        entry,
+        data.client.group_add_user(
+            _required(call, ATTR_GROUP_KEY),
+            _required(call, ATTR_USER),
+            _text(call, ATTR_DEVICE),
+            _text(call, ATTR_MEMO),
+        ),
+    )
+    await data.groups.async_request_refresh()
+
+
+async def async_group_member(call: ServiceCall) -> None:
+    """Remove, enable or disable a member of a delivery group."""
+    entry, data = loaded_sender(call.hass, call)
+    actions: dict[str, Callable[[str, str, str | None], Awaitable[None]]] = {
+        SERVICE_GROUP_REMOVE_USER: data.client.group_remove_user,
+        SERVICE_GROUP_ENABLE_USER: data.client.group_enable_user,
+        SERVICE_GROUP_DISABLE_USER: data.client.group_disable_user,
+    }
+    await call_api(
+        call.hass,
+        entry,
+        actions[call.service](
+            _required(call, ATTR_GROUP_KEY), _required(call, ATTR_USER), _text(call, ATTR_DEVICE)
+        ),
+    )
+    await data.groups.async_request_refresh()
+
+
+def _team_token(entry: PushoverConfigEntry) -> str:
+    """Return the team token of the entry's options, or say where to set it."""
+    token: str | None = entry.options.get(CONF_TEAM_TOKEN)
+    if not token:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="team_token_missing",
+            translation_placeholders={"name": entry.title},
+        )
+    return token
+
+
+async def _call_team(
+    call: ServiceCall, entry: PushoverConfigEntry, request: Awaitable[None]
+) -> None:
+    """Await a team call; a rejected team token is no reason to reauthenticate the app."""
+    try:
+        await request
+    except PushoverAuthenticationError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="team_token_rejected",
+            translation_placeholders={"name": entry.title, "error": str(err)},
+        ) from err
+    except PushoverError as err:
+        raise home_assistant_error(call.hass, entry, err) from err
+
+
+async def async_team_add_user(call: ServiceCall) -> None:
+    """Add a user to the Pushover for Teams organization of the entry's team token."""
+    entry, data = loaded_sender(call.hass, call)
+    await _call_team(
+        call,
+        entry,
+        data.client.team_add_user(
+            _team_token(entry),
+            _required(call, ATTR_EMAIL),
+            name=_text(call, ATTR_NAME),
+            password=call.data.get(ATTR_PASSWORD) or None,
+            instant=call.data.get(ATTR_INSTANT, False),
+            admin=call.data.get(ATTR_ADMIN, False),
+            group=_text(call, ATTR_GROUP),
+        ),
+    )
+
+
+async def async_team_remove_user(call: ServiceCall) -> None:
+    """Remove a user from the Pushover for Teams organization."""
+    entry, data = loaded_sender(call.hass, call)
+    await _call_team(
+        call, entry, data.client.team_remove_user(_team_token(entry), _required(call, ATTR_EMAIL))
+    )
+
+
+def _license_credits(call: ServiceCall, entry: PushoverConfigEntry, left: int) -> ServiceResponse:
+    """Pass fresh license credits to the sensor and return them."""
+    async_dispatcher_send(call.hass, SIGNAL_LICENSE_CREDITS.format(entry.entry_id), left)
+    return {"credits": left}
+
+
+async def async_assign_license(call: ServiceCall) -> ServiceResponse:
+    """Spend a license credit on a user key or an email address."""
+    entry, data = loaded_sender(call.hass, call)
+    left = await call_api(
+        call.hass,
+        entry,
+        data.client.assign_license(
+            user=_text(call, ATTR_USER), email=_text(call, ATTR_EMAIL), os=_text(call, ATTR_OS)
+        ),
+    )
+    return _license_credits(call, entry, left)
+
+
+async def async_get_license_credits(call: ServiceCall) -> ServiceResponse:
+    """Return the license credits left on the application."""
+    entry, data = loaded_sender(call.hass, call)
+    left = await call_api(call.hass, entry, data.client.get_license_credits())
+    return _license_credits(call, entry, left)
+
+
+async def async_migrate_subscription(call: ServiceCall) -> ServiceResponse:
+    """Turn a user key into a subscribed user key of one of the app's subscriptions."""
+    entry, data = loaded_sender(call.hass, call)
+    sound = _text(call, ATTR_SOUND)
+    if sound is not None:
+        sounds = await data.sender.async_sounds()
+        if sounds is not None and sound not in sounds:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="sound_unknown",
+                translation_placeholders={"sound": sound},
+            )
+    subscribed = await call_api(
+        call.hass,
+        entry,
+        data.client.migrate_subscription(
+            _required(call, ATTR_SUBSCRIPTION),
+            _required(call, ATTR_USER),
+            device_name=_text(call, ATTR_DEVICE_NAME),
+            sound=sound,
+        ),
+    )
+    return {"subscribed_user_key": subscribed}
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register every action of the integration."""
@@ -214,5 +604,92 @@ def async_setup_services(hass: HomeAssistant) -> None:
         entity_domain=NOTIFY_DOMAIN,
         schema=SEND_MESSAGE_SCHEMA,
         func="async_send_pushover",
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_UPDATE_GLANCE, async_update_glance, schema=GLANCE_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_VALIDATE_USER,
+        async_validate_user,
+        schema=VALIDATE_USER_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_LIST_SOUNDS,
+        async_list_sounds,
+        schema=ENTRY_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_LIMITS,
+        async_get_limits,
+        schema=ENTRY_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_CREATE_GROUP,
+        async_create_group,
+        schema=CREATE_GROUP_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_LIST_GROUPS,
+        async_list_groups,
+        schema=ENTRY_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_GROUP,
+        async_get_group,
+        schema=GROUP_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_RENAME_GROUP, async_rename_group, schema=RENAME_GROUP_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_GROUP_ADD_USER, async_group_add_user, schema=ADD_MEMBER_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_GROUP_REMOVE_USER, async_group_member, schema=MEMBER_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_GROUP_ENABLE_USER, async_group_member, schema=MEMBER_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_GROUP_DISABLE_USER, async_group_member, schema=MEMBER_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_TEAM_ADD_USER, async_team_add_user, schema=TEAM_ADD_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_TEAM_REMOVE_USER, async_team_remove_user, schema=TEAM_REMOVE_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_ASSIGN_LICENSE,
+        async_assign_license,
+        schema=LICENSE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_LICENSE_CREDITS,
+        async_get_license_credits,
+        schema=ENTRY_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_MIGRATE_SUBSCRIPTION,
+        async_migrate_subscription,
+        schema=MIGRATE_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
