@@ -147,3 +147,15 @@ async def test_held_messages_issue_can_be_dismissed(
     response = await client.post(f"/api/repairs/issues/fix/{flow['flow_id']}", json={})
     assert (await response.json())["type"] == "create_entry"
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_removing_the_entry_deletes_its_stores(
+    hass: HomeAssistant, hass_storage: dict[str, object], loaded_sender: MockConfigEntry
+) -> None:
+    hass_storage[f"{DOMAIN}.receipts.{loaded_sender.entry_id}"] = {
+        "version": 1,
+        "data": {"receipts": []},
+    }
+    await hass.config_entries.async_remove(loaded_sender.entry_id)
+    await hass.async_block_till_done()
+    assert f"{DOMAIN}.receipts.{loaded_sender.entry_id}" not in hass_storage

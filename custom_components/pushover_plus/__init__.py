@@ -12,6 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, discovery_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 from yarl import URL
 
@@ -173,6 +174,12 @@ async def _async_update_listener(hass: HomeAssistant, entry: PushoverConfigEntry
 async def async_unload_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> bool:
     """Unload an entry."""
     return await hass.config_entries.async_unload_platforms(entry, _platforms(entry))
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> None:
+    """Delete what the entry stored: followed receipts, held messages, received ids."""
+    for kind in ("receipts", "outbox", "receiver"):
+        await Store[dict[str, object]](hass, 1, f"{DOMAIN}.{kind}.{entry.entry_id}").async_remove()
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> bool:
