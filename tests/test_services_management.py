@@ -679,13 +679,17 @@ async def test_license_credits_sensor(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert hass.states.get(LICENSE_SENSOR).state == "7"
     assert paths(simulator).count("/1/licenses.json") == 3
-    simulator.inject_fault("429", path="/1/licenses.json")
+    simulator.inject_fault("429", count=2, path="/1/licenses.json")
     async_fire_time_changed(hass, start + timedelta(hours=24, seconds=2))
     await hass.async_block_till_done(wait_background_tasks=True)
     assert hass.states.get(LICENSE_SENSOR).state == STATE_UNAVAILABLE
     async_fire_time_changed(hass, start + timedelta(hours=36, seconds=3))
     await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(LICENSE_SENSOR).state == STATE_UNAVAILABLE
+    async_fire_time_changed(hass, start + timedelta(hours=48, seconds=4))
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert hass.states.get(LICENSE_SENSOR).state == "7"
+    assert paths(simulator).count("/1/licenses.json") == 6
 
 
 # ---------------------------------------------------------------- subscriptions
