@@ -76,7 +76,8 @@ class PushoverRequestError(PushoverError):
     """Pushover refused the request (HTTP 4xx, status 0).
 
     ``errors`` holds Pushover's own texts; ``parameters`` the per-parameter verdicts
-    (e.g. ``{"user": "invalid"}``); ``str(err)`` is the errors joined with "; ".
+    (e.g. ``{"user": "invalid"}``); ``parameter`` the first parameter the refusal names
+    (None when it names none); ``str(err)`` is the errors joined with "; ".
     """
 
     def __init__(
@@ -86,12 +87,14 @@ class PushoverRequestError(PushoverError):
         status: int,
         errors: Sequence[str] = (),
         parameters: dict[str, str] | None = None,
+        parameter: str | None = None,
         request_id: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.errors = list(errors)
         self.parameters = dict(parameters or {})
+        self.parameter = parameter if parameter is not None else next(iter(self.parameters), None)
         self.request_id = request_id
 
 
@@ -103,8 +106,8 @@ class PushoverAuthenticationError(PushoverRequestError):
 
     def __init__(self, message: str, *, parameter: str, **kwargs: Any) -> None:
         """Keep which credential was rejected."""
-        super().__init__(message, **kwargs)
-        self.parameter = parameter
+        super().__init__(message, parameter=parameter, **kwargs)
+        self.parameter: str = parameter
 
 
 class PushoverValidationError(PushoverError):
@@ -137,13 +140,20 @@ class PushoverValidationError(PushoverError):
 
 
 class PushoverQuotaExceededError(PushoverRequestError):
-    """HTTP 429: the monthly message quota is used up until ``reset``."""
+    """HTTP 429: the monthly message quota is used up until ``reset`` (UTC, when known)."""
 
-    def __init__(self, message: str, *, limits: Limits | None, **kwargs: Any) -> None:
-        """Keep the quota seen in the refusal."""
+    def __init__(
+        self,
+        message: str,
+        *,
+        limits: Limits | None,
+        reset: datetime | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Keep the quota and the reset time seen in the refusal."""
         super().__init__(message, **kwargs)
         self.limits = limits
-        self.reset: datetime | None = limits.reset if limits else None
+        self.reset: datetime | None = reset or (limits.reset if limits else None)
 
 
 class PushoverTwoFactorRequiredError(PushoverRequestError):
@@ -338,6 +348,8 @@ def _users(users: str | Sequence[str]) -> list[str]:
 def validate_message(users: str | Sequence[str], message: Message) -> None:
     """Raise PushoverValidationError when the message breaks a documented limit."""
     keys = _users(users)
+    if not keys:
+        _fail("user_key_invalid", "user", "at least one user key is needed")
     if len(keys) > MAX_USERS_PER_MESSAGE:
         _fail("too_many_users", "user", "too many users", MAX_USERS_PER_MESSAGE)
     for key in keys:
@@ -399,34 +411,135 @@ def validate_glance(
 
 
 def _timestamp(value: Any) -> datetime | None:
+    """Unix time -> aware UTC datetime; None when absent, 0 or not a time."""
     try:
         seconds = int(value)
-    except TypeError, ValueError:
+        return datetime.fromtimestamp(seconds, UTC) if seconds > 0 else None
+    except TypeError, ValueError, OverflowError, OSError:
         return None
-    return datetime.fromtimestamp(seconds, UTC) if seconds > 0 else None
 
 
-def _limits_from(headers: Mapping[str, str]) -> Limits | None:
+def _int(value: Any, default: int = 0) -> int:
+    """Read an integer leniently ("1", 1, True); ``default`` when absent or unreadable."""
     try:
-        limit = int(headers["X-Limit-App-Limit"])
-        remaining = int(headers["X-Limit-App-Remaining"])
-        reset = int(headers["X-Limit-App-Reset"])
-    except KeyError, ValueError:
+        return int(value)
+    except TypeError, ValueError:
+        return default
+
+
+def _text(value: Any) -> str | None:
+    """Read an optional text field: absent, null and empty become None."""
+    return str(value) if value is not None and value != "" else None
+
+
+def _items(data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    """Return the objects of a list field (anything else in it is skipped)."""
+    values = data.get(key)
+    if not isinstance(values, list):
+        return []
+    return [item for item in values if isinstance(item, Mapping)]
+
+
+def _required(data: Mapping[str, Any], key: str, request_id: Any = None) -> str:
+    """Return a field a successful answer must carry; PushoverServerError if absent.
+
+    ``request_id`` is the answer's request id when ``data`` is an object inside it.
+    """
+    value = _text(data.get(key))
+    if value is None or isinstance(data.get(key), Mapping | list):
+        raise PushoverServerError(
+            f"Pushover's answer has no {key}",
+            status=200,
+            request_id=_text(request_id or data.get("request")),
+        )
+    return value
+
+
+_QUOTA_HEADERS = {
+    "limit": "X-Limit-App-Limit",
+    "remaining": "X-Limit-App-Remaining",
+    "reset": "X-Limit-App-Reset",
+}
+
+
+def _quota_headers(headers: Mapping[str, str]) -> dict[str, int]:
+    """Read the X-Limit-App-* values present (any of them may be missing)."""
+    values: dict[str, int] = {}
+    for name, header in _QUOTA_HEADERS.items():
+        try:
+            values[name] = int(headers[header])
+        except KeyError, ValueError:
+            continue
+    return values
+
+
+def _limits_from(values: Mapping[str, int], previous: Limits | None) -> Limits | None:
+    """Limits from the quota headers; a partial set updates the previous limits."""
+    if not values:
         return None
-    return Limits(limit, remaining, datetime.fromtimestamp(reset, UTC))
+    reset = _timestamp(values.get("reset"))
+    if previous is None:
+        if reset is None or "limit" not in values or "remaining" not in values:
+            return None
+        return Limits(values["limit"], values["remaining"], reset)
+    return Limits(
+        values.get("limit", previous.limit),
+        values.get("remaining", previous.remaining),
+        reset or previous.reset,
+    )
+
+
+_PATH_WORDS = frozenset(
+    {
+        *("messages", "receipts", "cancel", "cancel_by_tag", "acknowledge", "users"),
+        *("validate", "login", "sounds", "apps", "limits", "glances", "groups", "rename"),
+        *("add_user", "delete_user", "remove_user", "enable_user", "disable_user", "teams"),
+        *("licenses", "assign", "subscriptions", "migrate", "devices", "update_highest_message"),
+    }
+)
+
+
+def _loggable(path: str) -> str:
+    """Replace the keys, receipts, device ids and tags in a path by '*' for logs."""
+    segments = []
+    for segment in path.split("/"):
+        stem, dot, suffix = segment.partition(".")
+        segments.append(segment if stem in _PATH_WORDS else f"*{dot}{suffix}")
+    return "/".join(segments)
+
+
+def _verdicts(body: Mapping[str, Any]) -> dict[str, str]:
+    """Collect the per-parameter verdicts of a refusal.
+
+    Top-level keys such as ``"user": "invalid"``, and the keys of an object-shaped
+    ``errors`` (``{"name": ["has already been taken"]}``).
+    """
+    verdicts = {
+        key: str(value)
+        for key, value in body.items()
+        if key not in ("errors", "status", "request") and isinstance(value, str | int)
+    }
+    errors = body.get("errors")
+    if isinstance(errors, Mapping):
+        for name, values in errors.items():
+            texts = values if isinstance(values, list) else [values]
+            verdicts.setdefault(str(name), "; ".join(str(text) for text in texts))
+    return verdicts
 
 
 def _error_texts(body: Mapping[str, Any], status: int) -> list[str]:
+    """Pushover's texts from a list, a string or an object of lists ("name has ...")."""
     errors = body.get("errors")
+    texts: list[str] = []
     if isinstance(errors, Mapping):
-        texts = []
         for name, values in errors.items():
             for value in values if isinstance(values, list) else [values]:
                 texts.append(f"{name} {value}")
-        return texts
-    if isinstance(errors, list) and errors:
-        return [str(error) for error in errors]
-    return [f"HTTP {status}"]
+    elif isinstance(errors, list):
+        texts = [str(error) for error in errors]
+    elif isinstance(errors, str):
+        texts = [errors]
+    return [text for text in texts if text.strip()] or [f"HTTP {status}"]
 
 
 # ---------------------------------------------------------------- client
@@ -498,24 +611,23 @@ class PushoverClient:
         user_is_credential: bool = False,
     ) -> tuple[dict[str, Any], Limits | None]:
         """Send a request with retries; return the JSON body and the quota headers."""
-        url = self._base_url + path
         failure: PushoverError | None = None
         for attempt in range(self._max_retries + 1):
             if attempt:
                 await self._sleep(self._retry_delay)
             try:
-                status, text, headers = await self._send_once(method, url, query, body)
+                status, text, headers = await self._send_once(method, path, query, body)
             except TimeoutError:
-                failure = PushoverTimeoutError(f"Pushover did not answer {path} in time")
+                failure = PushoverTimeoutError(f"Pushover did not answer {_loggable(path)} in time")
                 continue
             except aiohttp.ClientError as err:
                 failure = PushoverConnectionError(f"Could not reach Pushover: {type(err).__name__}")
                 continue
-            limits = _limits_from(headers)
+            quota = _quota_headers(headers)
+            limits = _limits_from(quota, self.limits)
             if limits is not None:
                 self.limits = limits
             request_id = headers.get("X-Request-Id")
-            _LOGGER.debug("%s %s -> %s (request %s)", method, path, status, request_id)
             if status >= 500 or status < 200 or 300 <= status < 400:
                 failure = PushoverServerError(
                     f"Pushover answered HTTP {status}", status=status, request_id=request_id
@@ -534,41 +646,59 @@ class PushoverClient:
                     request_id=request_id,
                 )
                 continue
-            if status == 200 and data.get("status") == 1:
+            if status < 300 and data.get("status") == 1:
                 return data, limits
-            raise self._refusal(status, data, limits, request_id, user_is_credential)
+            reset = _timestamp(quota.get("reset"))
+            raise self._refusal(status, data, limits, reset, request_id, user_is_credential)
         assert failure is not None
         raise failure
 
     async def _send_once(
-        self, method: str, url: str, query: dict[str, str] | None, body: Body | None
+        self, method: str, path: str, query: dict[str, str] | None, body: Body | None
     ) -> tuple[int, str, CIMultiDictProxy[str]]:
-        async with (
-            self._semaphore,
-            self._session.request(
+        """One attempt, holding a slot of the semaphore (never while waiting to retry)."""
+        async with self._semaphore:
+            started = self._clock()
+            try:
+                async with self._session.request(
+                    method,
+                    self._base_url + path,
+                    params=query,
+                    data=body() if body is not None else None,
+                    timeout=self._timeout,
+                ) as response:
+                    text = await response.text(errors="replace")
+            except (aiohttp.ClientError, TimeoutError) as err:
+                _LOGGER.debug(
+                    "%s %s failed after %.2f s: %s",
+                    method,
+                    _loggable(path),
+                    self._clock() - started,
+                    type(err).__name__,
+                )
+                raise
+            _LOGGER.debug(
+                "%s %s -> %s in %.2f s (request %s)",
                 method,
-                url,
-                params=query,
-                data=body() if body is not None else None,
-                timeout=self._timeout,
-            ) as response,
-        ):
-            return response.status, await response.text(errors="replace"), response.headers
+                _loggable(path),
+                response.status,
+                self._clock() - started,
+                response.headers.get("X-Request-Id"),
+            )
+            return response.status, text, response.headers
 
     @staticmethod
     def _refusal(
         status: int,
         data: dict[str, Any],
         limits: Limits | None,
+        reset: datetime | None,
         request_id: str | None,
         user_is_credential: bool,
     ) -> PushoverRequestError:
+        """Classify a refusal: the verdict's key decides which credential was rejected."""
         errors = _error_texts(data, status)
-        parameters = {
-            key: str(value)
-            for key, value in data.items()
-            if key not in ("errors", "status", "request") and isinstance(value, str | int)
-        }
+        parameters = _verdicts(data)
         common: dict[str, Any] = {
             "status": status,
             "errors": errors,
@@ -577,7 +707,7 @@ class PushoverClient:
         }
         message = "; ".join(errors)
         if status == 429:
-            return PushoverQuotaExceededError(message, limits=limits, **common)
+            return PushoverQuotaExceededError(message, limits=limits, reset=reset, **common)
         if status == 412:
             return PushoverTwoFactorRequiredError(message, **common)
         if parameters.get("token") == "invalid":
@@ -614,7 +744,13 @@ class PushoverClient:
     # ------------------------------------------------------------ messages
 
     async def send_message(self, users: str | Sequence[str], message: Message) -> MessageResult:
-        """Validate locally, then POST messages.json."""
+        """Validate locally, then POST messages.json.
+
+        A send that timed out or lost its connection is retried (up to ``max_retries``,
+        >= 5 s apart). Pushover has no idempotency key, so when the first attempt did
+        reach Pushover and only its answer was lost, the message is delivered twice.
+        Use ``max_retries=0`` where a duplicate is worse than a lost message.
+        """
         validate_message(users, message)
         params = self._with_token(
             {
@@ -680,14 +816,14 @@ class PushoverClient:
         self._check_receipt(receipt)
         data = await self._get(f"receipts/{receipt}.json")
         return Receipt(
-            acknowledged=bool(int(data.get("acknowledged", 0) or 0)),
+            acknowledged=bool(_int(data.get("acknowledged"))),
             acknowledged_at=_timestamp(data.get("acknowledged_at")),
-            acknowledged_by=data.get("acknowledged_by") or None,
-            acknowledged_by_device=data.get("acknowledged_by_device") or None,
+            acknowledged_by=_text(data.get("acknowledged_by")),
+            acknowledged_by_device=_text(data.get("acknowledged_by_device")),
             last_delivered_at=_timestamp(data.get("last_delivered_at")),
-            expired=bool(int(data.get("expired", 0) or 0)),
+            expired=bool(_int(data.get("expired"))),
             expires_at=_timestamp(data.get("expires_at")),
-            called_back=bool(int(data.get("called_back", 0) or 0)),
+            called_back=bool(_int(data.get("called_back"))),
             called_back_at=_timestamp(data.get("called_back_at")),
         )
 
@@ -701,7 +837,7 @@ class PushoverClient:
         if not PATH_SEGMENT_PATTERN.match(tag) or "," in tag:
             _fail("tag_invalid", "tag", "a tag has no commas, slashes, ? # % or backslashes")
         data = await self._post(f"receipts/cancel_by_tag/{tag}.json")
-        return int(data.get("canceled", 0) or 0)
+        return _int(data.get("canceled"))
 
     # ------------------------------------------------------------ users, sounds, limits, glances
 
@@ -714,7 +850,7 @@ class PushoverClient:
             "users/validate.json", {"user": user, "device": device}, user_is_credential=True
         )
         return UserValidation(
-            group=bool(int(data.get("group", 0) or 0)),
+            group=bool(_int(data.get("group"))),
             devices=[str(name) for name in data.get("devices") or []],
             licenses=[str(name) for name in data.get("licenses") or []],
         )
@@ -722,17 +858,24 @@ class PushoverClient:
     async def get_sounds(self) -> dict[str, str]:
         """GET sounds.json: name -> label, custom sounds included."""
         data = await self._get("sounds.json")
-        sounds = data.get("sounds") or {}
+        sounds = data.get("sounds")
+        if not isinstance(sounds, Mapping):
+            return {}
         return {str(name): str(label) for name, label in sounds.items()}
 
     async def get_limits(self) -> Limits:
         """GET apps/limits.json."""
         data = await self._get("apps/limits.json")
-        limits = Limits(
-            int(data["limit"]),
-            int(data["remaining"]),
-            datetime.fromtimestamp(int(data["reset"]), UTC),
-        )
+        limit = _int(data.get("limit"), -1)
+        remaining = _int(data.get("remaining"), -1)
+        reset = _timestamp(data.get("reset"))
+        if limit < 0 or remaining < 0 or reset is None:
+            raise PushoverServerError(
+                "Pushover's answer has no limit, remaining and reset",
+                status=200,
+                request_id=_text(data.get("request")),
+            )
+        limits = Limits(limit, remaining, reset)
         self.limits = limits
         return limits
 
@@ -772,14 +915,14 @@ class PushoverClient:
         if not name.strip():
             _fail("group_name_empty", "name", "a group needs a name")
         data = await self._post("groups.json", {"name": name})
-        return str(data["group"])
+        return _required(data, "group")
 
     async def list_groups(self) -> list[GroupSummary]:
         """GET groups.json."""
         data = await self._get("groups.json")
         return [
-            GroupSummary(str(item["group"]), str(item.get("name", "")))
-            for item in data.get("groups") or []
+            GroupSummary(_required(item, "group", data.get("request")), str(item.get("name") or ""))
+            for item in _items(data, "groups")
         ]
 
     async def get_group(self, group_key: str) -> GroupInfo:
@@ -787,15 +930,15 @@ class PushoverClient:
         validate_key(group_key, "group")
         data = await self._get(f"groups/{group_key}.json")
         return GroupInfo(
-            name=str(data.get("name", "")),
+            name=str(data.get("name") or ""),
             users=[
                 GroupMember(
-                    user=str(item["user"]),
-                    device=item.get("device") or None,
+                    user=_required(item, "user", data.get("request")),
+                    device=_text(item.get("device")),
                     memo=str(item.get("memo") or ""),
-                    disabled=bool(item.get("disabled", False)),
+                    disabled=bool(_int(item.get("disabled"))),
                 )
-                for item in data.get("users") or []
+                for item in _items(data, "users")
             ],
         )
 
@@ -912,12 +1055,12 @@ class PushoverClient:
         if os and os not in LICENSE_OS:
             _fail("license_os_invalid", "os", "os must be Android, iOS or Desktop")
         data = await self._post("licenses/assign.json", {"user": user, "email": email, "os": os})
-        return int(data.get("credits", 0) or 0)
+        return _int(data.get("credits"))
 
     async def get_license_credits(self) -> int:
         """GET licenses.json."""
         data = await self._get("licenses.json")
-        return int(data.get("credits", 0) or 0)
+        return _int(data.get("credits"))
 
     async def migrate_subscription(
         self,
@@ -942,7 +1085,7 @@ class PushoverClient:
                 "sound": sound,
             },
         )
-        return str(data["subscribed_user_key"])
+        return _required(data, "subscribed_user_key")
 
     # ------------------------------------------------------------ Open Client
 
@@ -951,20 +1094,20 @@ class PushoverClient:
         data = await self._post_secret(
             "users/login.json", {"email": email, "password": password, "twofa": twofa}
         )
-        return OpenClientSession(user_key=str(data["id"]), secret=str(data["secret"]))
+        return OpenClientSession(user_key=_required(data, "id"), secret=_required(data, "secret"))
 
     async def register_device(self, secret: str, name: str) -> str:
         """POST devices.json (os=O); returns the device id."""
         validate_device_name(name)
         data = await self._post_secret("devices.json", {"secret": secret, "name": name, "os": "O"})
-        return str(data["id"])
+        return _required(data, "id")
 
     async def download_messages(self, secret: str, device_id: str) -> list[ReceivedMessage]:
         """GET messages.json?secret=&device_id=, sorted by id."""
         data, _ = await self._request(
             "GET", "messages.json", query={"secret": secret, "device_id": device_id}
         )
-        messages = [_received(item) for item in data.get("messages") or []]
+        messages = [_received(item, data.get("request")) for item in _items(data, "messages")]
         return sorted(messages, key=lambda message: message.id)
 
     async def delete_messages(self, secret: str, device_id: str, highest_id: str) -> None:
@@ -1012,32 +1155,33 @@ class PushoverClient:
                     raise PushoverConnectionError("The websocket closed")
                 for character in payload.strip():
                     try:
-                        yield PushFrame(character)
+                        push_frame = PushFrame(character)
                     except ValueError:
-                        _LOGGER.debug("Ignored an unknown websocket frame")
+                        _LOGGER.debug("Ignored an unknown websocket frame %r", character)
+                        continue
+                    yield push_frame
         finally:
             await socket.close()
 
 
-def _received(item: Mapping[str, Any]) -> ReceivedMessage:
+def _received(item: Mapping[str, Any], request_id: Any) -> ReceivedMessage:
     """Parse one downloaded message (absent fields become None)."""
-    id_str = str(item.get("id_str") or item["id"])
-    umid = item.get("umid_str") or item.get("umid")
+    id_str = _text(item.get("id_str")) or _required(item, "id", request_id)
     return ReceivedMessage(
-        id=int(id_str),
+        id=_int(id_str),
         id_str=id_str,
-        message=str(item.get("message", "")),
-        app=item.get("app"),
-        title=item.get("title") or None,
-        priority=int(item.get("priority", 0) or 0),
+        message=str(item.get("message") or ""),
+        app=_text(item.get("app")),
+        title=_text(item.get("title")),
+        priority=_int(item.get("priority")),
         date=_timestamp(item.get("date")) or datetime.fromtimestamp(0, UTC),
-        url=item.get("url") or None,
-        url_title=item.get("url_title") or None,
-        icon=item.get("icon") or None,
-        sound=item.get("sound") or None,
-        receipt=item.get("receipt") or None,
-        acked=bool(int(item.get("acked", 0) or 0)),
-        html=bool(int(item.get("html", 0) or 0)),
-        umid=str(umid) if umid is not None else None,
+        url=_text(item.get("url")),
+        url_title=_text(item.get("url_title")),
+        icon=_text(item.get("icon")),
+        sound=_text(item.get("sound")),
+        receipt=_text(item.get("receipt")),
+        acked=bool(_int(item.get("acked"))),
+        html=bool(_int(item.get("html"))),
+        umid=_text(item.get("umid_str")) or _text(item.get("umid")),
         raw=dict(item),
     )
