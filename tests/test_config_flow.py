@@ -16,7 +16,12 @@ from pytest_homeassistant_custom_component.common import (
     mock_integration,
 )
 
-from custom_components.pushover_plus.config_flow import normalize_api_url, sender_unique_id
+from custom_components.pushover_plus.config_flow import (
+    PushoverPlusConfigFlow,
+    normalize_api_url,
+    sender_unique_id,
+    with_api_url,
+)
 from custom_components.pushover_plus.const import (
     CONF_API_TOKEN,
     CONF_API_URL,
@@ -707,3 +712,169 @@ async def test_import_of_vanished_entry_aborts(hass: HomeAssistant) -> None:
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "nothing_to_import"
+
+
+# ---------------------------------------------------------------- remaining paths
+
+
+def test_api_url_is_stored_only_when_not_pushovers() -> None:
+    assert with_api_url({"a": 1, CONF_API_URL: "old"}, "https://api.pushover.net/1/") == {"a": 1}
+    assert with_api_url({"a": 1}, "http://127.0.0.1/1/") == {
+        "a": 1,
+        CONF_API_URL: "http://127.0.0.1/1/",
+    }
+
+
+async def test_receiver_entries_have_no_options_or_recipients(hass: HomeAssistant) -> None:
+    receiver = MockConfigEntry(domain=DOMAIN, data={CONF_ENTRY_TYPE: ENTRY_TYPE_RECEIVER})
+    sender = MockConfigEntry(domain=DOMAIN, data={CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER})
+    flow = PushoverPlusConfigFlow
+    assert not flow.async_supports_options_flow(receiver)
+    assert flow.async_supports_options_flow(sender)
+    assert flow.async_get_supported_subentry_types(receiver) == {}
+    assert SUBENTRY_TYPE_RECIPIENT in flow.async_get_supported_subentry_types(sender)
+
+
+async def test_webhook_defaults_on_with_an_external_url(
+    hass: HomeAssistant, simulator: PushoverSimulator, account: Account
+) -> None:
+    hass.config.external_url = "https://ha.example.com"
+    flow_id = await _sender_form(hass)
+    with patch("custom_components.pushover_plus.async_setup_entry", return_value=True):
+        result = await hass.config_entries.flow.async_configure(
+            flow_id,
+            {
+                CONF_API_TOKEN: account.token,
+                CONF_USER_KEY: account.user,
+                "advanced": {CONF_API_URL: simulator.base_url},
+            },
+        )
+    assert result["result"].options[CONF_USE_WEBHOOK] is True
+
+
+async def test_reconfigure_only_the_api_url(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    sender_entry: MockConfigEntry,
+) -> None:
+    unique_id = sender_entry.unique_id
+    hass.config_entries.async_update_entry(
+        sender_entry, data={**sender_entry.data, CONF_API_URL: "http://127.0.0.1:9/1/"}
+    )
+    result = await sender_entry.start_reconfigure_flow(hass)
+    url = simulator.base_url
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_API_TOKEN: account.token,
+            CONF_USER_KEY: account.user,
+            "advanced": {CONF_API_URL: url},
+        },
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert sender_entry.data[CONF_API_URL] == url
+    assert sender_entry.unique_id == unique_id
+
+
+async def test_options_team_check_server_error(
+    hass: HomeAssistant, simulator: PushoverSimulator, loaded_sender: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(loaded_sender.entry_id)
+    simulator.inject_fault("500", path="teams")
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_TEAM_TOKEN: "t" * 30,
+            CONF_HOLD_WHEN_OFFLINE: True,
+            CONF_USE_WEBHOOK: False,
+            CONF_RECEIPT_POLL_INTERVAL: 5,
+            CONF_MAX_HELD_AGE: 1,
+        },
+    )
+    assert result["errors"] == {"base": "unknown_error"}
+    assert "500" in result["description_placeholders"]["error"]
+
+
+def _receiver_entry(simulator: PushoverSimulator, device_id: str = "device1") -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Pushover ha",
+        unique_id=device_id,
+        data={
+            CONF_ENTRY_TYPE: ENTRY_TYPE_RECEIVER,
+            CONF_SECRET: "old",
+            CONF_DEVICE_ID: device_id,
+            CONF_DEVICE_NAME: "ha",
+            CONF_API_URL: simulator.base_url,
+        },
+    )
+
+
+@pytest.mark.usefixtures("no_entry_setup")
+async def test_receiver_reconfigure_logs_in_again(
+    hass: HomeAssistant, simulator: PushoverSimulator
+) -> None:
+    simulator.add_user(email="me@example.com", password="hunter22", twofa="123456")
+    entry = _receiver_entry(simulator)
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "receiver"
+    assert "advanced" not in result["data_schema"].schema
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_EMAIL: "me@example.com", CONF_PASSWORD: "hunter22"}
+    )
+    assert result["step_id"] == "twofa"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_TWOFA: "123456"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_SECRET] != "old"
+
+
+@pytest.mark.usefixtures("no_entry_setup")
+async def test_receiver_login_server_error_and_code_refused(
+    hass: HomeAssistant, simulator: PushoverSimulator
+) -> None:
+    user = simulator.add_user(email="me@example.com", password="hunter22", twofa="123456")
+    flow_id = await _receiver_form(hass)
+    credentials = {
+        CONF_EMAIL: "me@example.com",
+        CONF_PASSWORD: "hunter22",
+        "advanced": {CONF_API_URL: simulator.base_url},
+    }
+    simulator.inject_fault("500", path="login")
+    result = await hass.config_entries.flow.async_configure(flow_id, credentials)
+    assert result["errors"] == {"base": "unknown_error"}
+    result = await hass.config_entries.flow.async_configure(flow_id, credentials)
+    assert result["step_id"] == "twofa"
+    simulator.users[user].password = "changed"  # a refusal other than 412 while in the code step
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_TWOFA: "123456"})
+    assert result["errors"] == {CONF_TWOFA: "invalid_twofa"}
+
+
+@pytest.mark.usefixtures("no_entry_setup")
+async def test_receiver_device_refused_and_unreachable(
+    hass: HomeAssistant, simulator: PushoverSimulator
+) -> None:
+    simulator.add_user(email="me@example.com", password="hunter22")
+    flow_id = await _receiver_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            CONF_EMAIL: "me@example.com",
+            CONF_PASSWORD: "hunter22",
+            "advanced": {CONF_API_URL: simulator.base_url},
+        },
+    )
+    assert result["step_id"] == "device"
+    simulator.inject_fault("drop", path="devices")
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_DEVICE_NAME: "ha"})
+    assert result["errors"] == {"base": "cannot_connect"}
+    simulator.inject_fault("503", path="devices")
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_DEVICE_NAME: "ha"})
+    assert result["errors"] == {"base": "unknown_error"}
+    simulator.sessions.clear()  # the session secret was revoked meanwhile
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_DEVICE_NAME: "ha"})
+    assert result["errors"] == {CONF_DEVICE_NAME: "device_name_refused"}
+    assert "secret" in result["description_placeholders"]["error"]

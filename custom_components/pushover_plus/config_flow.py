@@ -110,7 +110,15 @@ def flow_client(hass: HomeAssistant, token: str | None, api_url: str) -> Pushove
 
 def sender_data(api_token: str, user_key: str, api_url: str) -> dict[str, str]:
     """Return the data of a sender entry (the API URL only when not the default)."""
-    data = {CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER, CONF_API_TOKEN: api_token, CONF_USER_KEY: user_key}
+    return with_api_url(
+        {CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER, CONF_API_TOKEN: api_token, CONF_USER_KEY: user_key},
+        api_url,
+    )
+
+
+def with_api_url[DataT: dict[str, Any]](data: DataT, api_url: str) -> DataT:
+    """Store the API URL in entry data only when it is not Pushover's own."""
+    data.pop(CONF_API_URL, None)
     if api_url != DEFAULT_BASE_URL:
         data[CONF_API_URL] = api_url
     return data
@@ -156,14 +164,12 @@ def _webhook_available(hass: HomeAssistant) -> bool:
 def _sender_errors(err: PushoverError) -> tuple[dict[str, str], dict[str, str]]:
     """Return form errors and placeholders for a failed credential check."""
     if isinstance(err, PushoverAuthenticationError | PushoverValidationError):
-        parameter = err.parameter
-        text = str(err).lower()
-        if parameter == "token":
+        # Only the token and the user key are checked; both refusals name their parameter.
+        if err.parameter == "token":
             return {CONF_API_TOKEN: "invalid_api_token"}, {}
-        if parameter in ("user", "user_key", "users"):
-            if "device" in text:
-                return {CONF_USER_KEY: "no_active_devices"}, {}
-            return {CONF_USER_KEY: "invalid_user_key"}, {}
+        if "device" in str(err).lower():
+            return {CONF_USER_KEY: "no_active_devices"}, {}
+        return {CONF_USER_KEY: "invalid_user_key"}, {}
     if isinstance(err, PushoverConnectionError):
         return {"base": "cannot_connect"}, {}
     _LOGGER.debug("Credential check failed: %s", type(err).__name__)
@@ -419,12 +425,11 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             else:
                 errors, extra = await self._async_check_sender(api_token, user_key, api_url)
                 placeholders.update(extra)
-            if not errors:
+            if api_url is not None and not errors:
                 data = {**entry.data, CONF_API_TOKEN: api_token, CONF_USER_KEY: user_key}
-                data.pop(CONF_API_URL, None)
-                if api_url != DEFAULT_BASE_URL:
-                    data[CONF_API_URL] = api_url
-                return self.async_update_and_abort(entry, unique_id=unique_id, data=data)
+                return self.async_update_and_abort(
+                    entry, unique_id=unique_id, data=with_api_url(data, api_url)
+                )
         suggested = user_input or {
             CONF_API_TOKEN: entry.data[CONF_API_TOKEN],
             CONF_USER_KEY: entry.data[CONF_USER_KEY],
@@ -562,12 +567,8 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             try:
                 validate_device_name(name)
                 device_id = await self._receiver_client().register_device(self._secret, name)
-            except PushoverValidationError as err:
-                if err.status is None:
-                    errors[CONF_DEVICE_NAME] = "invalid_device_name"
-                else:
-                    errors[CONF_DEVICE_NAME] = "device_name_refused"
-                    placeholders["error"] = str(err)
+            except PushoverValidationError:
+                errors[CONF_DEVICE_NAME] = "invalid_device_name"
             except PushoverRequestError as err:
                 if "taken" in str(err):
                     errors[CONF_DEVICE_NAME] = "device_name_taken"
@@ -588,9 +589,9 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
                     CONF_DEVICE_ID: device_id,
                     CONF_DEVICE_NAME: name,
                 }
-                if self._login[CONF_API_URL] != DEFAULT_BASE_URL:
-                    data[CONF_API_URL] = self._login[CONF_API_URL]
-                return self.async_create_entry(title=f"Pushover {name}", data=data)
+                return self.async_create_entry(
+                    title=f"Pushover {name}", data=with_api_url(data, self._login[CONF_API_URL])
+                )
         return self.async_show_form(
             step_id="device",
             data_schema=self.add_suggested_values_to_schema(
