@@ -402,3 +402,33 @@ async def test_quota_sensors_follow_send_headers(
     assert hass.states.get("sensor.home_messages_remaining").state == "9999"
     assert sum(r.path == "/1/apps/limits.json" for r in simulator.requests) == limits_calls
     assert hass.states.get("sensor.home_quota_reset").state.startswith("20")
+
+
+async def test_poll_errors(
+    hass: HomeAssistant,
+    frozen_simulator: PushoverSimulator,
+    account: Account,
+    loaded_sender: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    async def no_wait(_seconds: float) -> None:
+        return None
+
+    loaded_sender.runtime_data.client._sleep = no_wait
+    events = async_capture_events(hass, EVENT_RECEIPT)
+    gone = await emergency(hass)
+    kept = await emergency(hass)
+    # a server error stops this round; the receipts stay active
+    frozen_simulator.inject_fault("503", count=3, path="receipts")
+    await advance(hass, freezer, 31)
+    assert hass.states.get(ACTIVE).state == "2"
+    # a receipt Pushover no longer knows ends as expired
+    del frozen_simulator.receipts[gone]
+    await advance(hass, freezer, 31)
+    assert [(e.data["receipt"], e.data["state"]) for e in events] == [(gone, "expired")]
+    # a rejected token asks for a new one
+    del frozen_simulator.apps[account.token]
+    await advance(hass, freezer, 31)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    assert kept in loaded_sender.runtime_data.receipts.active

@@ -12,7 +12,6 @@ from homeassistant.util import dt as dt_util
 
 from .api import (
     PushoverAuthenticationError,
-    PushoverConnectionError,
     PushoverError,
     PushoverQuotaExceededError,
     PushoverRequestError,
@@ -68,14 +67,8 @@ def home_assistant_error(
             translation_key="server_error",
             translation_placeholders={"error": str(err)},
         )
-    if isinstance(err, PushoverConnectionError):
-        return HomeAssistantError(translation_domain=DOMAIN, translation_key="cannot_connect")
-    _LOGGER.debug("Unexpected Pushover error: %s", type(err).__name__)
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="request_refused",
-        translation_placeholders={"error": str(err)},
-    )
+    _LOGGER.debug("Pushover unreachable: %s", type(err).__name__)
+    return HomeAssistantError(translation_domain=DOMAIN, translation_key="cannot_connect")
 
 
 async def call_api[T](hass: HomeAssistant, entry: ConfigEntry, request: Awaitable[T]) -> T:

@@ -204,8 +204,6 @@ class ReceiptTracker:
         self._polling = True
         try:
             for receipt in list(self.active):
-                if receipt not in self.active:
-                    continue
                 try:
                     state = await self.client.get_receipt(receipt)
                 except PushoverAuthenticationError:
