@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import json
+import logging
 import socket
 from typing import Any
 import uuid
@@ -328,6 +329,7 @@ async def test_values_at_the_limits_are_sent(
 LOCAL_MESSAGE_LIMITS: list[tuple[str, Any, Message, str, int | None]] = [
     ("too_many_users", "many", Message("x"), "user", 50),
     ("user_key_invalid", "short", Message("x"), "user", None),
+    ("user_key_invalid", "nobody", Message("x"), "user", None),
     ("message_empty", None, Message("  "), "message", None),
     ("message_too_long", None, Message("x" * 1025), "message", 1024),
     ("title_too_long", None, Message("x", title="t" * 251), "title", 250),
@@ -386,6 +388,7 @@ async def test_message_limits_are_checked_before_any_request(
     recipients: str | list[str] = {
         "many": [account.user] * 51,
         "short": "abc",
+        "nobody": [],
         None: account.user,
     }[users]
     before = len(simulator.requests)
@@ -566,6 +569,7 @@ async def test_a_refusal_carries_pushovers_text_and_verdicts(
     assert err.status == 400
     assert err.errors == ["user is already a member of this group"]
     assert err.parameters == {"user": "invalid"}
+    assert err.parameter == "user"
     assert str(err) == "user is already a member of this group"
     assert len(simulator.requests) == 1
 
@@ -579,7 +583,8 @@ async def test_object_shaped_errors_are_flattened(
     err = await raises(PushoverRequestError, client.register_device(login.secret, "ha"))
 
     assert err.errors == ["name has already been taken"]
-    assert err.parameters == {}
+    assert err.parameters == {"name": "has already been taken"}
+    assert err.parameter == "name"
     assert str(err) == "name has already been taken"
 
 
@@ -657,9 +662,9 @@ async def test_timeout(
     simulator: PushoverSimulator, account: Account, session: aiohttp.ClientSession, waits: Waits
 ) -> None:
     client = PushoverClient(
-        session, account.token, base_url=simulator.base_url, timeout=0.05, max_retries=0
+        session, account.token, base_url=simulator.base_url, timeout=0.3, max_retries=0
     )
-    simulator.inject_fault("timeout", delay=0.3)
+    simulator.inject_fault("timeout", delay=1.0)
 
     err = await raises(PushoverTimeoutError, client.get_limits())
 
@@ -669,10 +674,11 @@ async def test_timeout(
 async def test_timeout_then_success_is_retried(
     simulator: PushoverSimulator, account: Account, session: aiohttp.ClientSession, waits: Waits
 ) -> None:
+    # The timeout has to leave room for the successful retry on a loaded machine.
     client = PushoverClient(
-        session, account.token, base_url=simulator.base_url, timeout=0.05, sleep=waits
+        session, account.token, base_url=simulator.base_url, timeout=0.5, sleep=waits
     )
-    simulator.inject_fault("timeout", delay=0.3)
+    simulator.inject_fault("timeout", delay=1.5)
 
     limits = await client.get_limits()
 
@@ -737,22 +743,27 @@ async def test_a_200_with_status_0_is_a_refusal(
 
 
 @pytest.mark.parametrize(
-    ("body", "errors", "parameters"),
+    ("body", "errors", "parameters", "parameter"),
     [
         (
             {"status": 0, "errors": ["first", "second"], "user": "invalid", "n": 5, "x": {}},
             ["first", "second"],
             {"user": "invalid", "n": "5"},
+            "user",
         ),
         (
             {"status": 0, "errors": {"name": "taken", "os": ["a", "b"]}},
             ["name taken", "os a", "os b"],
-            {},
+            {"name": "taken", "os": "a; b"},
+            "name",
         ),
-        ({"status": 0, "errors": []}, ["HTTP 400"], {}),
-        ({"status": 0}, ["HTTP 400"], {}),
+        ({"status": 0, "errors": "a single text"}, ["a single text"], {}, None),
+        ({"status": 0, "errors": [" "]}, ["HTTP 400"], {}, None),
+        ({"status": 0, "errors": {}}, ["HTTP 400"], {}, None),
+        ({"status": 0, "errors": []}, ["HTTP 400"], {}, None),
+        ({"status": 0}, ["HTTP 400"], {}, None),
     ],
-    ids=["list", "object", "empty-list", "none"],
+    ids=["list", "object", "string", "blank", "empty-object", "empty-list", "none"],
 )
 async def test_error_shapes(
     session: aiohttp.ClientSession,
@@ -760,6 +771,7 @@ async def test_error_shapes(
     body: dict[str, Any],
     errors: list[str],
     parameters: dict[str, str],
+    parameter: str | None,
 ) -> None:
     fake_api.responses["groups.json"] = (400, as_json(body), JSON)
 
@@ -767,6 +779,7 @@ async def test_error_shapes(
 
     assert err.errors == errors
     assert err.parameters == parameters
+    assert err.parameter == parameter
     assert str(err) == "; ".join(errors)
 
 
@@ -814,8 +827,134 @@ async def test_quota_headers_are_read_case_insensitively_and_bad_ones_ignored(
         {**JSON, "X-Limit-App-Limit": "many", "X-Limit-App-Remaining": "1"},
     )
     second = await client.send_message(KEY, Message("x"))
-    assert second.limits is None
-    assert client.limits == expected  # the last good figures are kept
+    # The readable figure updates the last good ones; the unreadable ones are kept.
+    assert second.limits == Limits(25000, 1, expected.reset)
+    assert client.limits == second.limits
+
+    fake_api.responses["messages.json"] = (200, as_json({"status": 1, "request": "r3"}), JSON)
+    third = await client.send_message(KEY, Message("x"))
+    assert third.limits is None
+    assert client.limits == second.limits  # a response without the headers changes nothing
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Limit-App-Remaining": "5"},
+        {"X-Limit-App-Limit": "10000", "X-Limit-App-Remaining": "5"},
+        {"X-Limit-App-Limit": "10000", "X-Limit-App-Remaining": "5", "X-Limit-App-Reset": "0"},
+        {"X-Limit-App-Limit": "1", "X-Limit-App-Remaining": "1", "X-Limit-App-Reset": "9" * 30},
+    ],
+    ids=["remaining-only", "no-reset", "zero-reset", "absurd-reset"],
+)
+async def test_partial_quota_headers_without_earlier_figures_are_no_limits(
+    session: aiohttp.ClientSession, fake_api: FakeApi, headers: dict[str, str]
+) -> None:
+    client = fake_client(session, fake_api)
+    fake_api.responses["messages.json"] = (200, OK[1], {**JSON, **headers})
+
+    result = await client.send_message(KEY, Message("x"))
+
+    assert result.limits is None
+    assert client.limits is None
+
+
+async def test_quota_refusal_with_only_the_reset_header(
+    session: aiohttp.ClientSession, fake_api: FakeApi
+) -> None:
+    fake_api.responses["messages.json"] = (
+        429,
+        as_json({"status": 0, "token": "invalid", "errors": ["over quota"]}),
+        {**JSON, "X-Limit-App-Reset": "1777611600"},
+    )
+    client = fake_client(session, fake_api)
+
+    err = await raises(PushoverQuotaExceededError, client.send_message(KEY, Message("x")))
+
+    assert err.limits is None
+    assert err.reset == datetime.fromtimestamp(1777611600, UTC)
+    assert err.parameter == "token"
+    assert str(err) == "over quota"
+
+
+@pytest.mark.parametrize("status", [201, 202])
+async def test_any_2xx_with_status_1_is_a_success(
+    session: aiohttp.ClientSession, fake_api: FakeApi, status: int
+) -> None:
+    fake_api.responses["sounds.json"] = (
+        status,
+        as_json({"status": 1, "sounds": {"bike": "Bike"}}),
+        JSON,
+    )
+    assert await fake_client(session, fake_api).get_sounds() == {"bike": "Bike"}
+
+
+MALFORMED_ANSWERS: list[tuple[str, str, dict[str, Any]]] = [
+    ("limits", "apps/limits.json", {"limit": "lots", "remaining": 1, "reset": 1}),
+    ("limits-reset", "apps/limits.json", {"limit": 1, "remaining": 1}),
+    ("create_group", "groups.json", {"group": ""}),
+    ("list_groups", "groups.json", {"groups": [{"name": "no key"}]}),
+    ("get_group", f"groups/{KEY}.json", {"users": [{"memo": "no user"}]}),
+    ("migrate", "subscriptions/migrate.json", {"subscribed_user_key": None}),
+    ("login", "users/login.json", {"id": {"nested": 1}, "secret": "s"}),
+    ("register", "devices.json", {"id": ["d"]}),
+    ("download", "messages.json", {"messages": [{"message": "no id"}]}),
+]
+MALFORMED_CALLS: dict[str, Callable[[PushoverClient], Awaitable[Any]]] = {
+    "limits": lambda c: c.get_limits(),
+    "limits-reset": lambda c: c.get_limits(),
+    "create_group": lambda c: c.create_group("G"),
+    "list_groups": lambda c: c.list_groups(),
+    "get_group": lambda c: c.get_group(KEY),
+    "migrate": lambda c: c.migrate_subscription("code", KEY),
+    "login": lambda c: c.login("me@example.com", "pw"),
+    "register": lambda c: c.register_device("s", "ha"),
+    "download": lambda c: c.download_messages("s", "d"),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "body"),
+    MALFORMED_ANSWERS,
+    ids=[case[0] for case in MALFORMED_ANSWERS],
+)
+async def test_a_success_lacking_a_needed_field_is_a_server_error(
+    session: aiohttp.ClientSession,
+    fake_api: FakeApi,
+    name: str,
+    path: str,
+    body: dict[str, Any],
+) -> None:
+    fake_api.responses[path] = (200, as_json({"status": 1, "request": "req-9", **body}), JSON)
+
+    err = await raises(PushoverServerError, MALFORMED_CALLS[name](fake_client(session, fake_api)))
+
+    assert (err.status, err.request_id) == (200, "req-9")
+    assert str(err).startswith("Pushover's answer has no ")
+    assert fake_api.hits == [path]  # a malformed success is not resent
+
+
+async def test_odd_list_and_number_fields_are_tolerated(
+    session: aiohttp.ClientSession, fake_api: FakeApi
+) -> None:
+    client = fake_client(session, fake_api)
+    fake_api.responses["sounds.json"] = (200, as_json({"status": 1, "sounds": ["bike"]}), JSON)
+    fake_api.responses["groups.json"] = (
+        200,
+        as_json({"status": 1, "groups": ["junk", {"group": KEY}]}),
+        JSON,
+    )
+    fake_api.responses["licenses.json"] = (200, as_json({"status": 1, "credits": "n/a"}), JSON)
+    fake_api.responses[f"groups/{KEY}.json"] = (
+        200,
+        as_json({"status": 1, "users": {"not": "a list"}}),
+        JSON,
+    )
+
+    assert await client.get_sounds() == {}
+    assert await client.list_groups() == [GroupSummary(KEY, "")]
+    assert await client.get_license_credits() == 0
+    assert await client.get_group(KEY) == GroupInfo("", [])
 
 
 # ---------------------------------------------------------------- etiquette
@@ -870,12 +1009,14 @@ async def test_transient_failures_are_retried_5_s_apart_then_raised(
         session,
         account.token,
         base_url=simulator.base_url,
-        timeout=0.05,
+        # Only the "timeout" fault should run into the client's timeout; the other
+        # failures must be seen for what they are even on a loaded machine.
+        timeout=0.25 if kind == "timeout" else 10,
         max_retries=3,
         retry_delay=1.0,  # raised to the documented 5 s floor
         sleep=waits,
     )
-    simulator.inject_fault(kind, count=4, delay=0.2)
+    simulator.inject_fault(kind, count=4, delay=1.0)
 
     with pytest.raises(PushoverError) as caught:
         await client.send_message(account.user, Message("x"))
@@ -1481,3 +1622,75 @@ async def test_websocket_connect_failure(
     finally:
         await frames.aclose()
     assert str(err).startswith("Could not open the websocket")
+
+
+# ---------------------------------------------------------------- logging
+
+
+async def test_debug_logs_name_paths_statuses_and_request_ids_but_no_secrets(
+    client: PushoverClient,
+    simulator: PushoverSimulator,
+    account: Account,
+    session: aiohttp.ClientSession,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="custom_components.pushover_plus.api")
+    simulator.add_user(devices=(), email="me@example.com", password="pw-Secret-1")
+    team = simulator.add_team("Ops")
+
+    login = await client.login("me@example.com", "pw-Secret-1")
+    device_id = await client.register_device(login.secret, "home-assistant")
+    sent = await client.send_message(
+        [account.user, login.user_key], Message("Fire", priority=2, retry=30, expire=60)
+    )
+    assert sent.receipt is not None
+    await client.get_receipt(sent.receipt)
+    group = await client.create_group("Family")
+    await client.group_add_user(group, account.other_user, memo="other@example.com")
+    await client.get_group(group)
+    [received] = await client.download_messages(login.secret, device_id)
+    await client.acknowledge_receipt(login.secret, sent.receipt)
+    await client.delete_messages(login.secret, device_id, received.id_str)
+    await client.team_add_user(team, "new@example.com", password="pw-Secret-2")
+    await client.cancel_by_tag("tag-name")
+    with pytest.raises(PushoverAuthenticationError):
+        await client.validate_user(KEY)
+    simulator.inject_fault("timeout", delay=1.0)
+    slow = PushoverClient(
+        session, account.token, base_url=simulator.base_url, timeout=0.2, max_retries=0
+    )
+    with pytest.raises(PushoverTimeoutError) as caught:
+        await slow.get_receipt(sent.receipt)
+
+    logged = caplog.text
+    secrets = [
+        account.token,
+        account.user,
+        account.other_user,
+        login.user_key,
+        login.secret,
+        device_id,
+        group,
+        sent.receipt,
+        team,
+        KEY,
+        "me@example.com",
+        "other@example.com",
+        "new@example.com",
+        "pw-Secret-1",
+        "pw-Secret-2",
+    ]
+    assert [secret for secret in secrets if secret in logged] == []
+    assert str(caught.value) == "Pushover did not answer receipts/*.json in time"
+    assert "POST messages.json -> 200" in logged
+    assert f"(request {sent.request})" in logged
+    for path in (
+        "GET groups/*.json",
+        "POST groups/*/add_user.json",
+        "POST devices/*/update_highest_message.json",
+        "POST receipts/*/acknowledge.json",
+        "POST receipts/cancel_by_tag/*.json",
+        "POST users/validate.json -> 400",
+        "GET receipts/*.json failed after",
+    ):
+        assert path in logged
