@@ -1427,14 +1427,14 @@ async def test_429_fault(api: Api, simulator: PushoverSimulator, account: Accoun
 async def test_block_fault_blocks_the_client_for_a_while(
     api: Api, simulator: PushoverSimulator, account: Account
 ) -> None:
-    simulator.block_seconds = 0.3
+    simulator.block_seconds = 0.5
     simulator.inject_fault("block")
     body = {"token": account.token, "user": account.user, "message": "x"}
     with pytest.raises(aiohttp.ServerDisconnectedError):
         await api.post("messages.json", **body)
     with pytest.raises(aiohttp.ServerDisconnectedError):
         await api.post("messages.json", **body)  # still blocked
-    await asyncio.sleep(0.35)
+    await asyncio.sleep(0.55)
     ok(await api.post("messages.json", **body))
     assert len(simulator.requests) == 2  # a blocked request never reaches the API
 
@@ -1443,7 +1443,7 @@ async def test_a_burst_of_4xx_blocks_the_client(
     api: Api, simulator: PushoverSimulator, account: Account
 ) -> None:
     simulator.auto_block_after_4xx = 3
-    simulator.block_seconds = 0.3
+    simulator.block_seconds = 0.5
     simulator.set_quota(account.token, remaining=0)
     body = {"token": account.token, "user": account.user, "message": "x"}
     assert (await api.post("messages.json", **body)).status == 429  # quota is not abuse
@@ -1454,7 +1454,7 @@ async def test_a_burst_of_4xx_blocks_the_client(
 
     with pytest.raises(aiohttp.ClientError):
         await api.get("sounds.json", token=account.token)
-    await asyncio.sleep(0.35)
+    await asyncio.sleep(0.55)
     ok(await api.get("sounds.json", token=account.token))
 
 
@@ -1469,7 +1469,7 @@ async def test_without_auto_block_4xx_are_answered(api: Api) -> None:
 async def test_concurrency_counters_and_reset_stats(
     simulator: PushoverSimulator, account: Account, socket_enabled: None
 ) -> None:
-    simulator.response_delay = 0.05
+    simulator.response_delay = 0.2  # long enough for all five to overlap on a busy machine
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=5)) as session:
         api = Api(session, simulator)
         replies = await asyncio.gather(
