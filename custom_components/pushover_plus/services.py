@@ -67,6 +67,18 @@ TAG_PATTERN = re.compile(r"^[^,/?#%\\]{1,100}$")
 
 _STRING_LIST = vol.Any(cv.string, [cv.string])
 
+
+def _datetime(value: Any) -> datetime:
+    """Validate a date and time like cv.datetime, refusing text that is not ASCII first.
+
+    ISO 8601 is ASCII; the parser behind cv.datetime (ciso8601) crashes the whole
+    process on a lone surrogate, which YAML ("\\ud800") and templates can produce.
+    """
+    if isinstance(value, str) and not value.isascii():
+        raise vol.Invalid("invalid datetime")
+    return cv.datetime(value)
+
+
 SEND_MESSAGE_SCHEMA = cv.make_entity_service_schema(
     {
         vol.Required(ATTR_MESSAGE): cv.string,
@@ -77,7 +89,7 @@ SEND_MESSAGE_SCHEMA = cv.make_entity_service_schema(
         vol.Optional(ATTR_EXPIRE): vol.Coerce(int),
         vol.Optional(ATTR_TAGS): _STRING_LIST,
         vol.Optional(ATTR_SOUND): cv.string,
-        vol.Optional(ATTR_TIMESTAMP): cv.datetime,
+        vol.Optional(ATTR_TIMESTAMP): _datetime,
         vol.Optional(ATTR_TTL): vol.Coerce(int),
         vol.Optional(ATTR_URL): cv.string,
         vol.Optional(ATTR_URL_TITLE): cv.string,
