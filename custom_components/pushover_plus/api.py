@@ -324,6 +324,23 @@ def _check_length(value: str | None, parameter: str, limit: int) -> None:
         _fail(f"{parameter}_too_long", parameter, f"{parameter} is over {limit} characters", limit)
 
 
+def _encodable(value: str) -> bool:
+    """Return whether the text can be sent: UTF-8 cannot carry a lone surrogate."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _form_value(parameter: str, value: Any) -> str:
+    """Return a parameter as form text; raise PushoverValidationError if it cannot be sent."""
+    text = ("1" if value else "0") if isinstance(value, bool) else str(value)
+    if not _encodable(text):
+        _fail("text_invalid", parameter, f"{parameter} holds characters that cannot be sent")
+    return text
+
+
 def validate_key(value: str, parameter: str = "user") -> None:
     """Raise PushoverValidationError unless 30 characters of A-Z a-z 0-9."""
     if not KEY_PATTERN.match(value):
@@ -598,7 +615,7 @@ class PushoverClient:
         for key, value in (params or {}).items():
             if value is None:
                 continue
-            values[key] = ("1" if value else "0") if isinstance(value, bool) else str(value)
+            values[key] = _form_value(key, value)
         return values
 
     async def _request(
@@ -737,7 +754,7 @@ class PushoverClient:
         return data
 
     async def _post_secret(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
-        form = {key: str(value) for key, value in params.items() if value is not None}
+        form = {key: _form_value(key, value) for key, value in params.items() if value is not None}
         data, _ = await self._request("POST", path, body=lambda: dict(form))
         return data
 
@@ -834,7 +851,7 @@ class PushoverClient:
 
     async def cancel_by_tag(self, tag: str) -> int:
         """POST receipts/cancel_by_tag/{tag}.json; returns how many were canceled."""
-        if not PATH_SEGMENT_PATTERN.match(tag) or "," in tag:
+        if not PATH_SEGMENT_PATTERN.match(tag) or "," in tag or not _encodable(tag):
             _fail("tag_invalid", "tag", "a tag has no commas, slashes, ? # % or backslashes")
         data = await self._post(f"receipts/cancel_by_tag/{tag}.json")
         return _int(data.get("canceled"))
