@@ -158,6 +158,8 @@ async def _load_media(hass: HomeAssistant, value: Any) -> Attachment:
             return Attachment(snapshot.content, snapshot.content_type, "snapshot.jpg")
         if content_id.startswith(IMAGE_PREFIX):
             entity_id = content_id.removeprefix(IMAGE_PREFIX)
+            if hass.states.get(entity_id) is None:  # the image integration may not be loaded
+                raise HomeAssistantError(f"Image entity {entity_id} not found")
             picture = await image.async_get_image(hass, entity_id)
             return Attachment(picture.content, picture.content_type, "image.jpg")
         media = await async_resolve_media(hass, content_id, None)
@@ -195,7 +197,10 @@ async def _read_file(hass: HomeAssistant, path: Path, content_type: str) -> Atta
 
 async def _download(hass: HomeAssistant, value: str) -> Attachment:
     """Download an attachment from a URL listed in allowlist_external_urls (5 MB cap)."""
-    url = URL(value)
+    try:
+        url = URL(value)
+    except ValueError as err:  # a malformed URL or host name (UnicodeError included)
+        raise _invalid("attachment_url_invalid", url=value) from err
     if url.scheme not in ("http", "https") or not url.host:
         raise _invalid("attachment_url_invalid", url=value)
     if not hass.config.is_allowed_external_url(value):
