@@ -78,8 +78,11 @@ async def onboard(browser: Browser, ha: HomeAssistantProcess) -> None:
     await page.locator("input[name=password_confirm]").fill(OWNER_PASSWORD)
     await browser.screenshot("01-onboarding-user")
     await page.get_by_role("button", name="Create account").click()
-    for _step in ("location", "country", "analytics"):
+    # Wait for each step's own text, so that no click lands on the previous step's button.
+    for step_text in ("Home location", "the country your home is in", "Help us help you"):
+        await page.get_by_text(step_text).wait_for()
         await page.get_by_role("button", name="Next").click()
+    await page.get_by_text("All set!").wait_for()
     await page.get_by_role("button", name="Finish").click()
     # The configuration's `http:` block is migrated to storage on the first start and
     # Home Assistant asks to confirm it (it would revert after five minutes).
@@ -160,7 +163,7 @@ async def delivered(simulator: PushoverSimulator, user: str, message: str) -> De
     )
 
 
-@pytest.mark.timeout(360)
+@pytest.mark.timeout(300)
 async def test_browser_setup_then_send_automate_and_acknowledge(
     simulator: PushoverSimulator,
     account: Account,
