@@ -285,12 +285,6 @@ async def test_faults_while_holding_deliver_everything_exactly_once(
     assert delivered(simulator) == Counter(messages)
 
 
-@pytest.fixture(autouse=True)
-def _no_leftover_delay(simulator: PushoverSimulator) -> None:
-    """Start every test with an answering simulator."""
-    simulator.response_delay = 0.0
-
-
 async def test_long_outage_with_a_restart_delivers_everything_once_in_order(
     hass: HomeAssistant, simulator: PushoverSimulator, holding_sender: MockConfigEntry
 ) -> None:
@@ -336,7 +330,7 @@ async def wait_until(predicate: Callable[[], bool]) -> None:
 
 
 async def restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Unload and set up the entry again, as a restart of Home Assistant does."""
+    """Unload and set up the entry again, as a reload (or a restart) does."""
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert await hass.config_entries.async_setup(entry.entry_id)
 
