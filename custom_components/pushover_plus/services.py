@@ -72,7 +72,7 @@ def _datetime(value: Any) -> datetime:
     """Validate a date and time like cv.datetime, refusing text that is not ASCII first.
 
     ISO 8601 is ASCII; the parser behind cv.datetime (ciso8601) crashes the whole
-    process on a lone surrogate, which YAML ("\\ud800") and templates can produce.
+    process on a lone surrogate (U+D800 to U+DFFF), which YAML and templates can produce.
     """
     if isinstance(value, str) and not value.isascii():
         raise vol.Invalid("invalid datetime")
