@@ -7,6 +7,7 @@ import base64
 import binascii
 from collections.abc import Awaitable, Callable, Sequence
 import contextlib
+import json
 import logging
 import re
 import time
@@ -64,6 +65,15 @@ def _invalid(name: str, errors: list[str]) -> PushoverError:
     return error
 
 
+def _form_value(value: Any) -> str:
+    """Return a JSON body value as the form field it stands for (true is 1)."""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, str):
+        return value
+    return json.dumps(value) if isinstance(value, (list, dict)) else str(value)
+
+
 class Fault:
     """A fault waiting to be served."""
 
@@ -102,9 +112,11 @@ class PushoverSimulator:
         self.receipts: dict[str, ReceiptState] = {}
         self.open_client_devices: dict[str, OpenClientDevice] = {}
         self.sessions: dict[str, str] = {}
+        self._session_devices: dict[str, str] = {}
         self.deliveries: list[Delivery] = []
         self.requests: list[RecordedRequest] = []
         self.callbacks: list[tuple[str, dict[str, str]]] = []
+        self.glances: dict[tuple[str, str | None], dict[str, str]] = {}
         self.websocket_logins: list[str] = []
         self.response_delay = 0.0
         self.auto_block_after_4xx: int | None = None
@@ -112,12 +124,14 @@ class PushoverSimulator:
         self.max_concurrent_connections = 0
         self.max_concurrent_requests = 0
         self._connections = 0
-        self._in_flight = 0
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self.refused_requests = 0
         self._faults: list[Fault] = []
         self._recent_4xx: list[float] = []
         self._blocked_until = 0.0
         self._next_message_id = FIRST_MESSAGE_ID
         self._sockets: dict[str, set[web.WebSocketResponse]] = {}
+        self._transports: dict[web.WebSocketResponse, asyncio.BaseTransport] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._runner: web.AppRunner | None = None
         self._own_session: aiohttp.ClientSession | None = None
@@ -129,7 +143,9 @@ class PushoverSimulator:
         app = web.Application(middlewares=[self._middleware], client_max_size=16 * 1024 * 1024)
         app.router.add_route("*", "/push", self._handle_websocket)
         app.router.add_route("*", "/1/{path:.*}", self._dispatch)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        self._runner = web.AppRunner(
+            app, handle_signals=False, access_log=None, shutdown_timeout=1.0
+        )
         await self._runner.setup()
         server = self._runner.server
         assert server is not None
@@ -155,9 +171,10 @@ class PushoverSimulator:
     async def stop(self) -> None:
         """Close sockets, tasks and the server."""
         await self.close_websockets()
-        for task in list(self._tasks):
+        for task in [*self._tasks, *self._in_flight]:  # e.g. a "timeout" fault's long sleep
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.sleep(0)  # let the canceled handlers finish
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -202,7 +219,14 @@ class PushoverSimulator:
         """Add an application and return its token."""
         token = token or new_key()
         remaining = quota_limit if quota_remaining is None else quota_remaining
-        self.apps[token] = App(token, name, quota_limit, remaining, aid=len(self.apps) + 1)
+        self.apps[token] = App(
+            token,
+            name,
+            quota_limit,
+            remaining,
+            aid=len(self.apps) + 1,
+            reset_at=next_reset(self.clock()),
+        )
         return token
 
     def add_user(
@@ -298,7 +322,8 @@ class PushoverSimulator:
         self.requests.clear()
         self.deliveries.clear()
         self.max_concurrent_connections = self._connections
-        self.max_concurrent_requests = self._in_flight
+        self.max_concurrent_requests = len(self._in_flight)
+        self.refused_requests = 0
 
     def inject_fault(
         self,
@@ -311,9 +336,9 @@ class PushoverSimulator:
         """Make the next ``count`` requests (whose path contains ``path``) fail."""
         self._faults.append(Fault(kind, count, path, delay))
 
-    def _take_fault(self, path: str) -> Fault | None:
+    def _take_fault(self, path: str, *, block: bool) -> Fault | None:
         for fault in self._faults:
-            if fault.path is None or fault.path in path:
+            if (fault.kind == "block") is block and (fault.path is None or fault.path in path):
                 fault.count -= 1
                 if fault.count <= 0:
                     self._faults.remove(fault)
@@ -321,6 +346,9 @@ class PushoverSimulator:
         return None
 
     # ------------------------------------------------------------ plumbing
+
+    def _now(self) -> float:
+        return self.clock()
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
         task: asyncio.Task[Any] = asyncio.ensure_future(coro)
@@ -331,19 +359,23 @@ class PushoverSimulator:
     async def _middleware(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        if self._blocked_until > time.monotonic():
+        # An IP block refuses the connection before the API sees the request.
+        if self._blocked_until > time.monotonic() or self._take_fault(request.path, block=True):
+            self.refused_requests += 1
             self._drop(request)
             return web.Response(status=503)
         if request.path == "/push":  # a long-lived websocket is not a request in flight
             return await handler(request)
-        self._in_flight += 1
-        self.max_concurrent_requests = max(self.max_concurrent_requests, self._in_flight)
+        task = asyncio.current_task()
+        assert task is not None
+        self._in_flight.add(task)
+        self.max_concurrent_requests = max(self.max_concurrent_requests, len(self._in_flight))
         try:
             if self.response_delay:
                 await asyncio.sleep(self.response_delay)
             return await handler(request)
         finally:
-            self._in_flight -= 1
+            self._in_flight.discard(task)
 
     def _drop(self, request: web.Request) -> None:
         if request.transport is not None:
@@ -362,7 +394,13 @@ class PushoverSimulator:
                 except ValueError:
                     body = None
                 if isinstance(body, dict):
-                    params.update({key: str(value) for key, value in body.items()})
+                    params.update(
+                        {
+                            key: _form_value(value)
+                            for key, value in body.items()
+                            if value is not None
+                        }
+                    )
             elif request.content_type == "multipart/form-data":
                 reader = await request.multipart()
                 async for part in reader:
@@ -395,17 +433,17 @@ class PushoverSimulator:
         return {
             "X-Limit-App-Limit": str(app.quota_limit),
             "X-Limit-App-Remaining": str(app.quota_remaining),
-            "X-Limit-App-Reset": str(next_reset(self.clock())),
+            "X-Limit-App-Reset": str(app.refresh(self.clock())),
         }
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         path = "/1/" + request.match_info["path"]
         params, attachment, attachment_type = await self._read_params(request)
         recorded = RecordedRequest(
-            request.method, path, params, 0, self.clock(), request.content_type
+            request.method, path, dict(params), 0, self.clock(), request.content_type
         )
         self.requests.append(recorded)
-        fault = self._take_fault(path)
+        fault = self._take_fault(path, block=False)
         response = await self._serve(request, path, params, attachment, attachment_type, fault)
         recorded.status = response.status
         if 400 <= response.status < 500 and response.status != 429:
@@ -432,9 +470,7 @@ class PushoverSimulator:
     ) -> web.Response:
         app = self.apps.get(params.get("token", ""))
         if fault is not None:
-            if fault.kind == "block":
-                self._blocked_until = time.monotonic() + self.block_seconds
-            if fault.kind in ("drop", "block"):
+            if fault.kind == "drop":
                 self._drop(request)
                 return web.Response(status=503)
             if fault.kind == "timeout":
@@ -527,6 +563,7 @@ class PushoverSimulator:
         app = self.apps.get(params.get("token", ""))
         if app is None:
             raise PushoverError(["application token is invalid"], token="invalid")
+        app.refresh(self.clock())
         return app
 
     def _device_user(self, params: dict[str, str]) -> User:
@@ -663,6 +700,7 @@ class PushoverSimulator:
                 expires_at=now + min(expire, retry * 50),
                 tags=[tag for tag in params.get("tags", "").split(",") if tag],
                 callback=params.get("callback") or None,
+                clock=self._now,  # follows a clock replaced later
             )
         request_id = str(uuid.uuid4())
         visible = {key: value for key, value in params.items() if key not in ("token",)}
@@ -824,7 +862,9 @@ class PushoverSimulator:
     ) -> dict[str, Any]:
         user = self._device_user(params)
         state = self._receipt(route.split("/")[1], params, check_token=False)
-        device = next((d for d in self._open_client_devices_of(user.key)), None)
+        own = {device.device_id: device for device in self._open_client_devices_of(user.key)}
+        chosen = params.get("device_id") or self._session_devices.get(params["secret"], "")
+        device = own.get(chosen) or next(iter(own.values()), None)
         await self.acknowledge(state.receipt, user=user.key, device=device.name if device else None)
         return {}
 
@@ -919,7 +959,7 @@ class PushoverSimulator:
         return {
             "limit": app.quota_limit,
             "remaining": app.quota_remaining,
-            "reset": next_reset(self.clock()),
+            "reset": app.refresh(self.clock()),
         }
 
     async def _glances(
@@ -946,6 +986,15 @@ class PushoverSimulator:
         percent = self._int(params, "percent")
         if percent is not None and not 0 <= percent <= 100:
             raise PushoverError(["percent must be between 0 and 100"], percent="invalid")
+        device = params.get("device") or None
+        if device is not None and not DEVICE_RE.match(device):
+            raise PushoverError(["device name is invalid"], device="invalid")
+        glance = self.glances.setdefault((user.key, device), {})
+        for name in fields:  # an empty value clears the field, a missing one keeps it
+            if params[name]:
+                glance[name] = params[name]
+            else:
+                glance.pop(name, None)
         return {}
 
     # ------------------------------------------------------------ groups
@@ -1185,6 +1234,7 @@ class PushoverSimulator:
         if "Desktop" not in user.licenses:
             user.licenses.append("Desktop")
         self.open_client_devices[device_id] = OpenClientDevice(device_id, name, user.key)
+        self._session_devices[params["secret"]] = device_id
         return {"id": device_id}
 
     async def _handle_websocket(self, request: web.Request) -> web.StreamResponse:
@@ -1193,12 +1243,13 @@ class PushoverSimulator:
         device_id = ""
         try:
             login = await socket.receive(timeout=self.login_timeout)
-            text = login.data if login.type is aiohttp.WSMsgType.TEXT else ""
-            _, _, rest = str(text).partition("login:")
-            device_id, _, secret = rest.rstrip("\n").partition(":")
+            text = str(login.data) if login.type is aiohttp.WSMsgType.TEXT else ""
+            prefix, _, rest = text.partition(":")
+            device_id, _, secret = rest.removesuffix("\n").partition(":")
             device = self.open_client_devices.get(device_id)
             if (
-                device is None
+                prefix != "login"
+                or device is None
                 or self.sessions.get(secret) != device.user
                 or not text.endswith("\n")
             ):
@@ -1207,6 +1258,8 @@ class PushoverSimulator:
                 return socket
             self.websocket_logins.append(device_id)
             self._sockets.setdefault(device_id, set()).add(socket)
+            assert request.transport is not None
+            self._transports[socket] = request.transport
             self._spawn(self._keepalive(socket))
             async for _message in socket:
                 pass
@@ -1214,6 +1267,7 @@ class PushoverSimulator:
             await socket.close()
         finally:
             self._sockets.get(device_id, set()).discard(socket)
+            self._transports.pop(socket, None)
         return socket
 
     async def _keepalive(self, socket: web.WebSocketResponse) -> None:
@@ -1232,9 +1286,13 @@ class PushoverSimulator:
                 else:
                     await socket.send_bytes(frame.encode())
 
-    async def close_websockets(self, device_id: str | None = None) -> None:
-        """Close the websockets of one device, or of all."""
+    async def close_websockets(self, device_id: str | None = None, *, abrupt: bool = True) -> None:
+        """Drop the websockets of one device, or of all (``abrupt=False``: a close frame)."""
         for key, sockets in list(self._sockets.items()):
             if device_id is None or key == device_id:
                 for socket in list(sockets):
-                    await socket.close()
+                    transport = self._transports.pop(socket)
+                    if abrupt:
+                        transport.close()
+                    else:
+                        await socket.close()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import secrets
 import string
+import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -65,6 +67,15 @@ class App:
     license_credits: int = 0
     subscriptions: set[str] = field(default_factory=set)
     aid: int = 0
+    reset_at: int | None = None
+
+    def refresh(self, now: float) -> int:
+        """Refill the quota once a monthly reset has passed; return the next reset."""
+        reset_at = next_reset(now)
+        if self.reset_at is not None and reset_at > self.reset_at:
+            self.quota_remaining = self.quota_limit
+        self.reset_at = reset_at
+        return reset_at
 
 
 @dataclass
@@ -128,6 +139,7 @@ class ReceiptState:
     called_back_at: float = 0
     canceled: bool = False
     canceled_at: float = 0
+    clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
 
     def cancel(self, now: float) -> None:
         """Stop the retries (a second cancel keeps the first time)."""
@@ -135,20 +147,33 @@ class ReceiptState:
             self.canceled = True
             self.canceled_at = now
 
-    def body(self, now: float) -> dict[str, Any]:
-        """Return the receipts/{r}.json fields."""
+    def last_delivered(self, now: float) -> float:
+        """Return when the latest retry went out, as seen at ``now``."""
         end = min(now, self.expires_at)  # retries stop at expiry, acknowledgement or cancel
         if self.acknowledged:
             end = min(end, self.acknowledged_at)
         if self.canceled:
             end = min(end, self.canceled_at)
-        last = self.created_at + int((end - self.created_at) // self.retry) * self.retry
+        return self.created_at + int((end - self.created_at) // self.retry) * self.retry
+
+    @property
+    def last_delivered_at(self) -> float:
+        """Return when the latest retry went out, by the simulator's clock."""
+        return self.last_delivered(self.clock())
+
+    @property
+    def expired(self) -> bool:
+        """Return whether the retries have stopped by expiry or cancellation."""
+        return self.clock() >= self.expires_at or self.canceled
+
+    def body(self, now: float) -> dict[str, Any]:
+        """Return the receipts/{r}.json fields."""
         return {
             "acknowledged": int(self.acknowledged),
             "acknowledged_at": int(self.acknowledged_at),
             "acknowledged_by": self.acknowledged_by,
             "acknowledged_by_device": self.acknowledged_by_device,
-            "last_delivered_at": int(last),
+            "last_delivered_at": int(self.last_delivered(now)),
             "expired": int(now >= self.expires_at or self.canceled),
             "expires_at": int(self.expires_at),
             "called_back": int(self.called_back),

@@ -168,11 +168,23 @@ async def test_multipart_ignores_nameless_and_nested_parts(
 
 
 async def test_json_body_send(api: Api, simulator: PushoverSimulator, account: Account) -> None:
-    body = {"token": account.token, "user": account.user, "message": "Json", "priority": 1}
+    body = {
+        "token": account.token,
+        "user": account.user,
+        "message": "Json",
+        "priority": 1,
+        "html": True,
+        "monospace": False,
+        "title": None,
+        "url": ["a", "b"],
+    }
 
     ok(await api("POST", "messages.json", json=body))
 
-    assert simulator.deliveries[-1].params["priority"] == "1"
+    params = simulator.deliveries[-1].params
+    assert (params["priority"], params["html"], params["monospace"]) == ("1", "1", "0")
+    assert "title" not in params  # null is as good as absent
+    assert params["url"] == '["a", "b"]'
     assert simulator.requests[-1].content_type == "application/json"
 
 
@@ -392,6 +404,8 @@ async def test_values_at_the_limits_are_accepted(
     assert len(body["receipt"]) == 30
     assert len(simulator.deliveries) == 50
     assert "attachment_base64" not in simulator.deliveries[0].params
+    assert simulator.deliveries[0].attachment == b"\0" * 5_242_880
+    assert simulator.requests[-1].params == params  # the request is recorded as sent
 
 
 async def test_unknown_or_deviceless_users_are_refused(
@@ -514,6 +528,34 @@ async def test_quota_resets_on_the_first_at_midnight_chicago(
     assert limits["reset"] == int(reset)
 
 
+async def test_the_quota_refills_at_the_monthly_reset(
+    api: Api, simulator: PushoverSimulator, account: Account
+) -> None:
+    clock = Clock(utc(2026, 3, 31, 12))
+    simulator.clock = clock
+    simulator.set_quota(account.token, limit=3, remaining=1)
+    base = {"token": account.token, "user": account.user, "message": "x"}
+    ok(await api.post("messages.json", **base))
+    assert (await api.post("messages.json", **base)).status == 429
+
+    clock.now = utc(2026, 4, 1, 4, 59)  # 23:59 in Chicago: still March there
+    refused_again = await api.post("messages.json", **base)
+    assert refused_again.status == 429
+    assert refused_again.headers["X-Limit-App-Reset"] == str(int(utc(2026, 4, 1, 5)))
+
+    clock.now = utc(2026, 4, 1, 5)  # midnight in Chicago: a new month
+    sent = await api.post("messages.json", **base)
+    ok(sent)
+    assert (sent.headers["X-Limit-App-Remaining"], sent.headers["X-Limit-App-Reset"]) == (
+        "2",
+        str(int(utc(2026, 5, 1, 5))),
+    )
+    clock.now = utc(2026, 4, 20)
+    assert ok(await api.get("apps/limits.json", token=account.token))["remaining"] == 2
+    clock.now = utc(2026, 3, 20)  # a clock set back refills nothing
+    assert ok(await api.get("apps/limits.json", token=account.token))["remaining"] == 2
+
+
 # ---------------------------------------------------------------- receipts
 
 
@@ -558,9 +600,13 @@ async def receipt_body(api: Api, account: Account, receipt: str) -> dict[str, An
     return body
 
 
-async def test_receipt_retries_are_capped_at_50(api: Api, account: Account, clock: Clock) -> None:
+async def test_receipt_retries_are_capped_at_50(
+    api: Api, simulator: PushoverSimulator, account: Account, clock: Clock
+) -> None:
     start = clock.now
     receipt = await send_emergency(api, account, retry=30, expire=10800)
+    state = simulator.receipts[receipt]
+    assert (state.token, state.retry, state.created_at) == (account.token, 30, start)
 
     clock.now = start + 100
     assert await receipt_body(api, account, receipt) == {
@@ -575,9 +621,11 @@ async def test_receipt_retries_are_capped_at_50(api: Api, account: Account, cloc
         "called_back": 0,
         "called_back_at": 0,
     }
+    assert (state.last_delivered_at, state.expired) == (start + 90, False)  # by the clock
     clock.now = start + 30 * 50
     body = await receipt_body(api, account, receipt)
     assert (body["expired"], body["last_delivered_at"]) == (1, int(start + 1500))
+    assert (state.last_delivered_at, state.expired) == (start + 1500, True)
     clock.now = start + 5000
     body = await receipt_body(api, account, receipt)
     assert (body["expired"], body["last_delivered_at"]) == (1, int(start + 1500))
@@ -789,6 +837,31 @@ async def test_acknowledge_posts_the_five_fields_to_the_callback(
     )
 
 
+async def test_an_open_client_acknowledges_as_its_own_device(
+    api: Api, simulator: PushoverSimulator, account: Account
+) -> None:
+    user, first_secret, first = await open_client(api, simulator, name="ha")
+    second_secret = ok(await api.post("users/login.json", email="me@example.com", password="pw"))[
+        "secret"
+    ]
+    second = ok(await api.post("devices.json", secret=second_secret, name="laptop", os="O"))["id"]
+    deviceless_secret = ok(
+        await api.post("users/login.json", email="me@example.com", password="pw")
+    )["secret"]
+    acks = [
+        ({"secret": second_secret}, "laptop"),  # the device registered with that login
+        ({"secret": first_secret, "device_id": second}, "laptop"),  # named explicitly
+        ({"secret": first_secret, "device_id": "elsewhere"}, "ha"),  # not its own: its login's
+        ({"secret": deviceless_secret}, "ha"),  # a login without a device: the first one
+    ]
+    for params, expected in acks:
+        receipt = await send_emergency(api, Account(account.token, user, ""))
+        ok(await api.post(f"receipts/{receipt}/acknowledge.json", **params))
+        state = simulator.receipts[receipt]
+        assert (state.acknowledged_by, state.acknowledged_by_device) == (user, expected)
+    assert first in simulator.open_client_devices
+
+
 async def test_callbacks_use_the_given_session_and_survive_failures(
     session: aiohttp.ClientSession,
     account: Account,
@@ -882,10 +955,15 @@ async def test_sounds_add_the_accounts_custom_sounds(
     assert ok(await api.get("sounds.json", token=other))["sounds"] == BUILTIN_SOUNDS
 
 
-async def test_glances(api: Api, account: Account) -> None:
+async def test_glances(api: Api, simulator: PushoverSimulator, account: Account) -> None:
     base = {"token": account.token, "user": account.user}
-    ok(await api.post("glances.json", **base, title="Solar", count="-4", percent="100"))
-    ok(await api.post("glances.json", **base, text=""))  # an empty field clears it
+    ok(await api.post("glances.json", **base, title="Solar", text="4 kW", count="-4"))
+    ok(await api.post("glances.json", **base, text="", percent="100"))  # "" clears a field
+    ok(await api.post("glances.json", **base, device="phone", subtext="on the phone"))
+    assert simulator.glances == {
+        (account.user, None): {"title": "Solar", "count": "-4", "percent": "100"},
+        (account.user, "phone"): {"subtext": "on the phone"},
+    }
     for extra, errors, keys in [
         ({}, ["at least one of title, text, subtext, count or percent must be supplied"], {}),
         (
@@ -896,6 +974,7 @@ async def test_glances(api: Api, account: Account) -> None:
         ({"count": "many"}, ["count must be an integer"], {"count": "invalid"}),
         ({"percent": "101"}, ["percent must be between 0 and 100"], {"percent": "invalid"}),
         ({"percent": "-1"}, ["percent must be between 0 and 100"], {"percent": "invalid"}),
+        ({"title": "x", "device": "no spaces"}, ["device name is invalid"], {"device": "invalid"}),
     ]:
         refused(await api.post("glances.json", **base, **extra), errors, **keys)
     refused(
@@ -1296,7 +1375,9 @@ async def until(condition: Callable[[], bool]) -> None:
             await asyncio.sleep(0.005)
 
 
-@pytest.mark.parametrize("kind", ["wrong-secret", "unknown-device", "no-newline", "binary"])
+@pytest.mark.parametrize(
+    "kind", ["wrong-secret", "unknown-device", "no-newline", "binary", "not-a-login"]
+)
 async def test_a_bad_websocket_login_gets_e_and_a_close(
     api: Api, session: aiohttp.ClientSession, simulator: PushoverSimulator, kind: str
 ) -> None:
@@ -1306,6 +1387,7 @@ async def test_a_bad_websocket_login_gets_e_and_a_close(
         "unknown-device": f"login:nope:{secret}\n",
         "no-newline": f"login:{device_id}:{secret}",
         "binary": f"login:{device_id}:{secret}\n".encode(),
+        "not-a-login": f"hello login:{device_id}:{secret}\n",
     }[kind]
     socket = await connect(session, simulator, login)
 
@@ -1338,11 +1420,15 @@ async def test_websocket_keepalives_frames_and_close(
     frame = await after_keepalives(socket)
     assert (frame.type, frame.data) == (aiohttp.WSMsgType.TEXT, "R")
 
-    await simulator.close_websockets(device_id)
-    assert (await socket.receive(timeout=5)).type is aiohttp.WSMsgType.CLOSE
+    await simulator.close_websockets(device_id)  # abruptly: no close frame
+    assert (await after_keepalives(socket)).type is aiohttp.WSMsgType.CLOSED
+    assert socket.close_code != 1000
     assert not other.closed
     await simulator.send_frame(other_device, "A")
     assert (await after_keepalives(other)).data == b"A"
+    await simulator.close_websockets(abrupt=False)
+    closing = await after_keepalives(other)
+    assert (closing.type, closing.data) == (aiohttp.WSMsgType.CLOSE, 1000)
     await socket.close()
     await other.close()
     await until(lambda: not any(simulator._sockets.values()))
@@ -1399,6 +1485,23 @@ async def test_timeout_fault_delays_the_answer(
     assert time.perf_counter() - started >= 0.2
 
 
+async def test_stopping_ends_a_request_stuck_in_a_timeout_fault(
+    session: aiohttp.ClientSession, account: Account, socket_enabled: None
+) -> None:
+    simulator = PushoverSimulator()
+    await simulator.start()
+    simulator.inject_fault("timeout")  # an hour
+    stuck = asyncio.ensure_future(
+        session.post(simulator.base_url + "glances.json", data={"token": "x"})
+    )
+    await until(lambda: len(simulator.requests) == 1)
+    started = time.perf_counter()
+    await simulator.stop()
+    assert time.perf_counter() - started < 0.5
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await stuck
+
+
 async def test_drop_fault_hangs_up(
     api: Api, simulator: PushoverSimulator, account: Account
 ) -> None:
@@ -1424,19 +1527,24 @@ async def test_429_fault(api: Api, simulator: PushoverSimulator, account: Accoun
     assert "X-Limit-App-Remaining" not in reply.headers
 
 
-async def test_block_fault_blocks_the_client_for_a_while(
+async def test_block_fault_refuses_count_requests(
     api: Api, simulator: PushoverSimulator, account: Account
 ) -> None:
-    simulator.block_seconds = 0.5
-    simulator.inject_fault("block")
+    simulator.inject_fault("block", count=2, path="messages")
+    simulator.inject_fault("503", path="messages")  # served once the block is over
     body = {"token": account.token, "user": account.user, "message": "x"}
-    with pytest.raises(aiohttp.ServerDisconnectedError):
-        await api.post("messages.json", **body)
-    with pytest.raises(aiohttp.ServerDisconnectedError):
-        await api.post("messages.json", **body)  # still blocked
-    await asyncio.sleep(0.55)
+    ok(await api.get("sounds.json", token=account.token))  # another path is not blocked
+    for _ in range(2):
+        with pytest.raises(aiohttp.ServerDisconnectedError):
+            await api.post("messages.json", **body)
+    assert (await api.post("messages.json", **body)).status == 503
     ok(await api.post("messages.json", **body))
-    assert len(simulator.requests) == 2  # a blocked request never reaches the API
+    # A refused request never reaches the API: only counted.
+    assert [request.path for request in simulator.requests] == ["/1/sounds.json"] + [
+        "/1/messages.json"
+    ] * 2
+    assert simulator.refused_requests == 2
+    assert len(simulator.deliveries) == 1
 
 
 async def test_a_burst_of_4xx_blocks_the_client(
@@ -1452,10 +1560,12 @@ async def test_a_burst_of_4xx_blocks_the_client(
     assert (await api.get("sounds.json", token=account.token)).status == 200
     assert (await api.post("messages.json", token="bad")).status == 400  # third 4xx
 
-    with pytest.raises(aiohttp.ClientError):
-        await api.get("sounds.json", token=account.token)
+    with pytest.raises(aiohttp.ClientError):  # a POST, which aiohttp does not resend
+        await api.post("messages.json", **body)
+    assert simulator.refused_requests == 1
     await asyncio.sleep(0.55)
     ok(await api.get("sounds.json", token=account.token))
+    assert len(simulator.requests) == 6  # the refused one is not among them
 
 
 async def test_without_auto_block_4xx_are_answered(api: Api) -> None:
@@ -1482,10 +1592,14 @@ async def test_concurrency_counters_and_reset_stats(
         assert simulator.max_concurrent_requests == 5
         assert simulator.max_concurrent_connections == 5
 
+        simulator.inject_fault("block")
+        with pytest.raises(aiohttp.ServerDisconnectedError):
+            await api.post("glances.json", token=account.token)
         simulator.reset_stats()
         assert (simulator.requests, simulator.deliveries) == ([], [])
+        assert simulator.refused_requests == 0
         assert simulator.max_concurrent_requests == 0
-        assert simulator.max_concurrent_connections == 5  # still open (keep-alive)
+        assert simulator.max_concurrent_connections == 4  # open (keep-alive); one was refused
         await api.get("sounds.json", token=account.token)
         assert simulator.max_concurrent_requests == 1
 
