@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import sys
 
 from .server import PushoverSimulator
 
@@ -16,6 +17,7 @@ async def _serve(port: int, seed_demo: bool) -> None:
     if seed_demo:
         for name, value in simulator.demo().items():
             print(f"  {name:22} {value}")
+    sys.stdout.flush()  # visible at once even through a pipe
     try:
         await asyncio.Event().wait()
     finally:

@@ -653,7 +653,9 @@ class PushoverSimulator:
                 raise PushoverError(["expire must be supplied with priority=2"], expire="invalid")
             if retry < 30:
                 raise PushoverError(["retry is too small, minimum is 30"], retry="invalid")
-            if expire > 10800 or expire < 1:
+            if expire < 1:
+                raise PushoverError(["expire must be a positive integer"], expire="invalid")
+            if expire > 10800:
                 raise PushoverError(["expire is too large, maximum is 10800"], expire="invalid")
         ttl = self._int(params, "ttl")
         if ttl is not None and ttl <= 0:
@@ -883,6 +885,10 @@ class PushoverSimulator:
         state.acknowledged_at = self.clock()
         state.acknowledged_by = user
         state.acknowledged_by_device = device
+        for open_client in self.open_client_devices.values():  # waiting copies show the ack
+            for item in open_client.queue:
+                if item.get("receipt") == receipt:
+                    item["acked"] = 1
         if state.callback:
             fields = {
                 "receipt": receipt,

@@ -14,7 +14,9 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 import json
+import os
 from pathlib import Path
+import signal
 import subprocess
 import sys
 import time
@@ -306,7 +308,7 @@ MESSAGE_REFUSALS: list[tuple[dict[str, str], str, str, list[str]]] = [
         {"priority": "2", "retry": "30", "expire": "0"},
         "expire",
         "invalid",
-        ["expire is too large, maximum is 10800"],
+        ["expire must be a positive integer"],
     ),
     ({"ttl": "0"}, "ttl", "invalid", ["ttl must be a positive integer"]),
     ({"ttl": "-5"}, "ttl", "invalid", ["ttl must be a positive integer"]),
@@ -854,12 +856,19 @@ async def test_an_open_client_acknowledges_as_its_own_device(
         ({"secret": first_secret, "device_id": "elsewhere"}, "ha"),  # not its own: its login's
         ({"secret": deviceless_secret}, "ha"),  # a login without a device: the first one
     ]
+
+    async def acked(device_id: str, receipt: str) -> list[int]:
+        body = ok(await api.get("messages.json", secret=first_secret, device_id=device_id))
+        return [item["acked"] for item in body["messages"] if item.get("receipt") == receipt]
+
     for params, expected in acks:
         receipt = await send_emergency(api, Account(account.token, user, ""))
+        assert (await acked(first, receipt), await acked(second, receipt)) == ([0], [0])
         ok(await api.post(f"receipts/{receipt}/acknowledge.json", **params))
         state = simulator.receipts[receipt]
         assert (state.acknowledged_by, state.acknowledged_by_device) == (user, expected)
-    assert first in simulator.open_client_devices
+        # The copies still waiting on both devices now show the acknowledgement.
+        assert (await acked(first, receipt), await acked(second, receipt)) == ([1], [1])
 
 
 async def test_callbacks_use_the_given_session_and_survive_failures(
@@ -1645,6 +1654,38 @@ async def test_demo_seeds_working_credentials(api: Api, simulator: PushoverSimul
             twofa=demo["twofa_code"],
         )
     )
+
+
+async def test_command_line_serves_the_demo_until_interrupted(
+    session: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "pushover_simulator",
+        "--port",
+        "0",
+        "--seed-demo",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        env={key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"},
+    )
+    assert process.stdout is not None
+    try:
+        async with asyncio.timeout(20):
+            lines = [(await process.stdout.readline()).decode().split() for _ in range(10)]
+        banner, demo = lines[0], dict(lines[1:])  # "Pushover simulator: <url>  websocket: …"
+        data = {"token": demo["api_token"], "user": demo["group_key"], "message": "x"}
+        async with session.post(banner[2] + "messages.json", data=data) as response:
+            assert response.status == 200
+        process.send_signal(signal.SIGINT)
+        async with asyncio.timeout(10):
+            assert await process.wait() == 0  # Ctrl-C is a clean exit
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert set(demo) >= {"api_token", "user_key", "group_key", "team_token", "twofa_code"}
 
 
 def test_command_line_help() -> None:
