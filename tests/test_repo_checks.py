@@ -715,6 +715,27 @@ def test_workflow_scripts_exist() -> None:
                 assert os.access(target, os.X_OK), f"{script} is not executable"
 
 
+def _pins(name: str) -> dict[str, str]:
+    """The `package==version` lines of a requirements file, by lower-case package name."""
+    pins: dict[str, str] = {}
+    for line in (ROOT / name).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            package, _, version = line.partition("==")
+            pins[package.strip().lower()] = version.strip()
+    return pins
+
+
+def test_minimum_requirements_carry_the_test_only_packages() -> None:
+    """scripts/test-minimum runs the same tests: every test-only package is pinned there too."""
+    latest, minimum = _pins("requirements_test.txt"), _pins("requirements_test_minimum.txt")
+    # Pinned per Home Assistant release, or only used by scripts/test (lint and types).
+    per_release = {"pytest-homeassistant-custom-component", "pyturbojpeg", "ruff", "mypy"}
+    for package, version in latest.items():
+        if package not in per_release:
+            assert minimum.get(package) == version, f"{package} missing in the minimum pins"
+    assert per_release - {"ruff", "mypy"} <= set(minimum)
+
+
 # --------------------------------------------------------------------------- services
 
 SERVICE_FIELD_KEYS = frozenset(

@@ -158,7 +158,7 @@ async def home_assistant(tmp_path: Path) -> AsyncIterator[HomeAssistantProcess]:
         SKIPPED_REQUIREMENTS,
         stdout=output,
         stderr=output,
-        env={**os.environ, "HA_PORT": str(port)},
+        env={**os.environ, "SETUP_PORT": str(port)},
     )
     try:
         url = f"http://127.0.0.1:{port}"
