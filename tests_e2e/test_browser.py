@@ -68,7 +68,7 @@ class Rest:
 
 
 async def onboard(browser: Browser, ha: HomeAssistantProcess) -> None:
-    """Create the owner through the onboarding pages and accept the HTTP settings."""
+    """Create the owner through the onboarding pages."""
     page = browser.page
     await page.goto(f"{ha.url}/")
     await page.get_by_role("button", name="Create my smart home").click()
@@ -84,9 +84,6 @@ async def onboard(browser: Browser, ha: HomeAssistantProcess) -> None:
         await page.get_by_role("button", name="Next").click()
     await page.get_by_text("All set!").wait_for()
     await page.get_by_role("button", name="Finish").click()
-    # The configuration's `http:` block is migrated to storage on the first start and
-    # Home Assistant asks to confirm it (it would revert after five minutes).
-    await page.get_by_role("button", name="Confirm").click()
     await page.get_by_text(OWNER_NAME).first.wait_for()
 
 
