@@ -9,7 +9,7 @@ from homeassistant.components import webhook
 from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, discovery_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.storage import Store
@@ -19,9 +19,7 @@ from yarl import URL
 from .api import (
     DEFAULT_BASE_URL,
     DEFAULT_WEBSOCKET_URL,
-    PushoverAuthenticationError,
     PushoverClient,
-    PushoverError,
 )
 from .config_flow import CORE_DOMAIN
 from .const import (
@@ -41,6 +39,7 @@ from .coordinator import (
     ReceiverData,
     SenderData,
 )
+from .errors import entry_errors
 from .receipts import ReceiptTracker
 from .receiver import OpenClientListener
 from .sender import MessageSender
@@ -150,20 +149,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
 
 async def _async_test_sender(client: PushoverClient, user_key: str) -> None:
     """Check the token and user key before setting up (test-before-setup)."""
-    try:
+    with entry_errors(ConfigEntryNotReady, "setup_failed"):
         await client.validate_user(user_key)
-    except PushoverAuthenticationError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key="authentication_failed",
-            translation_placeholders={"error": str(err)},
-        ) from err
-    except PushoverError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="setup_failed",
-            translation_placeholders={"error": str(err)},
-        ) from err
 
 
 async def _async_update_listener(hass: HomeAssistant, entry: PushoverConfigEntry) -> None:

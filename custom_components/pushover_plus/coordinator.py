@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -17,9 +16,7 @@ from homeassistant.util import dt as dt_util
 from .api import (
     GroupInfo,
     Limits,
-    PushoverAuthenticationError,
     PushoverClient,
-    PushoverError,
 )
 from .const import (
     DOMAIN,
@@ -28,6 +25,7 @@ from .const import (
     ISSUE_QUOTA_EXHAUSTED,
     QUOTA_UPDATE_INTERVAL,
 )
+from .errors import entry_errors
 
 if TYPE_CHECKING:
     from .receipts import ReceiptTracker
@@ -87,20 +85,8 @@ class QuotaCoordinator(DataUpdateCoordinator[Limits]):
 
     async def _async_update_data(self) -> Limits:
         """Fetch the quota."""
-        try:
+        with entry_errors(UpdateFailed, "update_failed"):
             return await self.client.get_limits()
-        except PushoverAuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="authentication_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        except PushoverError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
 
     @callback
     def async_set_limits(self, limits: Limits) -> None:
@@ -180,22 +166,10 @@ class GroupsCoordinator(DataUpdateCoordinator[dict[str, GroupInfo]]):
 
     async def _async_update_data(self) -> dict[str, GroupInfo]:
         """Fetch the groups and the members of each."""
-        try:
+        with entry_errors(UpdateFailed, "update_failed"):
             groups = {
                 summary.key: await self.client.get_group(summary.key)
                 for summary in await self.client.list_groups()
             }
-        except PushoverAuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="authentication_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        except PushoverError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
         self.update_interval = GROUPS_UPDATE_INTERVAL if groups else GROUPS_IDLE_UPDATE_INTERVAL
         return groups

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
 import logging
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryNotReady,
+    HomeAssistantError,
+    ServiceValidationError,
+)
+from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .api import (
@@ -77,3 +84,24 @@ async def call_api[T](hass: HomeAssistant, entry: ConfigEntry, request: Awaitabl
         return await request
     except PushoverError as err:
         raise home_assistant_error(hass, entry, err) from err
+
+
+@contextmanager
+def entry_errors(
+    failure: type[ConfigEntryNotReady | UpdateFailed], translation_key: str
+) -> Iterator[None]:
+    """Turn a failed setup check or poll into reauth (rejected credentials) or ``failure``."""
+    try:
+        yield
+    except PushoverAuthenticationError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="authentication_failed",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    except PushoverError as err:
+        raise failure(
+            translation_domain=DOMAIN,
+            translation_key=translation_key,
+            translation_placeholders={"error": str(err)},
+        ) from err
