@@ -161,6 +161,17 @@ def _webhook_available(hass: HomeAssistant) -> bool:
     return True
 
 
+def _valid_devices(user_input: Mapping[str, Any]) -> list[str] | None:
+    """Return the chosen device names, stripped; None when one breaks Pushover's rules."""
+    devices = [device.strip() for device in user_input.get(CONF_DEVICES, [])]
+    try:
+        for device in devices:
+            validate_device_name(device)
+    except PushoverValidationError:
+        return None
+    return devices
+
+
 def _sender_errors(err: PushoverError) -> tuple[dict[str, str], dict[str, str]]:
     """Return form errors and placeholders for a failed credential check."""
     if isinstance(err, PushoverAuthenticationError | PushoverValidationError):
@@ -750,11 +761,7 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
         """Choose devices (blank means all active devices)."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            devices = [device.strip() for device in user_input.get(CONF_DEVICES, [])]
-            try:
-                for device in devices:
-                    validate_device_name(device)
-            except PushoverValidationError:
+            if (devices := _valid_devices(user_input)) is None:
                 errors[CONF_DEVICES] = "invalid_device_name"
             else:
                 return self.async_create_entry(
@@ -786,11 +793,7 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
             else:
                 self._devices = sorted({*validation.devices, *subentry.data.get(CONF_DEVICES, [])})
         if user_input is not None:
-            devices = [device.strip() for device in user_input.get(CONF_DEVICES, [])]
-            try:
-                for device in devices:
-                    validate_device_name(device)
-            except PushoverValidationError:
+            if (devices := _valid_devices(user_input)) is None:
                 errors[CONF_DEVICES] = "invalid_device_name"
             else:
                 return self.async_update_and_abort(
