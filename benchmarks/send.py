@@ -135,7 +135,7 @@ async def test_send_benchmark(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Measure, check that every message arrived, and print the table."""
-    import pushover_complete.pushover_api  # type: ignore[import-untyped]  # noqa: PLC0415
+    import pushover_complete.pushover_api  # noqa: PLC0415
 
     token = simulator.add_app("Benchmark", quota_limit=1_000_000)
     user = simulator.add_user(devices=("phone",))
