@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceResponse
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -93,3 +94,32 @@ async def loaded_sender(hass: HomeAssistant, sender_entry: MockConfigEntry) -> M
     assert await hass.config_entries.async_setup(sender_entry.entry_id)
     await hass.async_block_till_done()
     return sender_entry
+
+
+async def act(
+    hass: HomeAssistant, entry: MockConfigEntry, action: str, **data: Any
+) -> ServiceResponse:
+    """Call an action that returns nothing."""
+    return await hass.services.async_call(
+        DOMAIN, action, {"config_entry_id": entry.entry_id, **data}, blocking=True
+    )
+
+
+async def ask(
+    hass: HomeAssistant, entry: MockConfigEntry, action: str, **data: Any
+) -> dict[str, Any]:
+    """Call an action and return its response."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        action,
+        {"config_entry_id": entry.entry_id, **data},
+        blocking=True,
+        return_response=True,
+    )
+    assert isinstance(response, dict)
+    return response
+
+
+def paths(simulator: PushoverSimulator) -> list[str]:
+    """Return the path of every request the simulator saw, in order."""
+    return [request.path for request in simulator.requests]

@@ -393,21 +393,6 @@ async def test_idle_day_costs_few_api_calls(
     assert len(calls) <= 8, calls
 
 
-async def test_quota_sensors_follow_send_headers(
-    hass: HomeAssistant,
-    simulator: PushoverSimulator,
-    account: Account,
-    loaded_sender: MockConfigEntry,
-) -> None:
-    assert hass.states.get("sensor.home_monthly_limit").state == "10000"
-    assert hass.states.get("sensor.home_messages_remaining").state == "10000"
-    limits_calls = sum(r.path == "/1/apps/limits.json" for r in simulator.requests)
-    await emergency(hass)
-    assert hass.states.get("sensor.home_messages_remaining").state == "9999"
-    assert sum(r.path == "/1/apps/limits.json" for r in simulator.requests) == limits_calls
-    assert hass.states.get("sensor.home_quota_reset").state.startswith("20")
-
-
 async def test_poll_errors(
     hass: HomeAssistant,
     frozen_simulator: PushoverSimulator,

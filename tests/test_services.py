@@ -1,15 +1,13 @@
 """Management actions against the simulator: glances, validation, sounds, limits, groups,
-teams, licensing, subscriptions, and the license credits sensor."""
+teams, licensing and subscriptions (send_message: test_notify.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant, ServiceResponse
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
@@ -18,34 +16,10 @@ from custom_components.pushover_plus.const import CONF_TEAM_TOKEN, DOMAIN
 from custom_components.pushover_plus.coordinator import sender_data
 from pushover_simulator import PushoverSimulator
 
-from .conftest import Account
+from .conftest import Account, act, ask, paths
 
 LICENSE_SENSOR = "sensor.home_license_credits"
 UNKNOWN_KEY = "u" * 30  # well formed, unknown to Pushover
-
-
-async def act(
-    hass: HomeAssistant, entry: MockConfigEntry, action: str, **data: Any
-) -> ServiceResponse:
-    """Call an action that returns nothing."""
-    return await hass.services.async_call(
-        DOMAIN, action, {"config_entry_id": entry.entry_id, **data}, blocking=True
-    )
-
-
-async def ask(
-    hass: HomeAssistant, entry: MockConfigEntry, action: str, **data: Any
-) -> dict[str, Any]:
-    """Call an action and return its response."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        action,
-        {"config_entry_id": entry.entry_id, **data},
-        blocking=True,
-        return_response=True,
-    )
-    assert isinstance(response, dict)
-    return response
 
 
 async def run(hass: HomeAssistant, entry: MockConfigEntry, action: str, **data: Any) -> None:
@@ -57,10 +31,6 @@ async def run(hass: HomeAssistant, entry: MockConfigEntry, action: str, **data: 
         blocking=True,
         return_response=hass.services.supports_response(DOMAIN, action) != "none",
     )
-
-
-def paths(simulator: PushoverSimulator) -> list[str]:
-    return [request.path for request in simulator.requests]
 
 
 def last(simulator: PushoverSimulator, path: str) -> dict[str, str]:
@@ -640,56 +610,6 @@ async def test_assign_license_checks_before_sending(
         await act(hass, loaded_sender, "assign_license", **data)
     assert err.value.translation_key == key
     assert simulator.requests == before
-
-
-async def test_license_credits_sensor(
-    hass: HomeAssistant,
-    simulator: PushoverSimulator,
-    account: Account,
-    loaded_sender: MockConfigEntry,
-) -> None:
-    registry = er.async_get(hass)
-    entity = registry.async_get(LICENSE_SENSOR)
-    assert entity is not None
-    assert entity.disabled_by is er.RegistryEntryDisabler.INTEGRATION
-    assert "/1/licenses.json" not in paths(simulator)  # disabled: never polled
-
-    simulator.set_license_credits(account.token, 5)
-    registry.async_update_entity(LICENSE_SENSOR, disabled_by=None)
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))  # HA reloads
-    await hass.async_block_till_done()
-    assert hass.states.get(LICENSE_SENSOR).state == "5"
-    assert paths(simulator).count("/1/licenses.json") == 1
-
-    # the license actions pass their figure on for free
-    await ask(hass, loaded_sender, "assign_license", user=account.user)
-    assert hass.states.get(LICENSE_SENSOR).state == "4"
-    simulator.set_license_credits(account.token, 9)
-    await ask(hass, loaded_sender, "get_license_credits")
-    assert hass.states.get(LICENSE_SENSOR).state == "9"
-    assert paths(simulator).count("/1/licenses.json") == 2
-
-    # polled twice a day; unavailable while Pushover refuses, back afterwards
-    simulator.set_license_credits(account.token, 7)
-    start = dt_util.utcnow()
-    async_fire_time_changed(hass, start + timedelta(hours=11))
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert paths(simulator).count("/1/licenses.json") == 2
-    async_fire_time_changed(hass, start + timedelta(hours=12, seconds=1))
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert hass.states.get(LICENSE_SENSOR).state == "7"
-    assert paths(simulator).count("/1/licenses.json") == 3
-    simulator.inject_fault("429", count=2, path="/1/licenses.json")
-    async_fire_time_changed(hass, start + timedelta(hours=24, seconds=2))
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert hass.states.get(LICENSE_SENSOR).state == STATE_UNAVAILABLE
-    async_fire_time_changed(hass, start + timedelta(hours=36, seconds=3))
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert hass.states.get(LICENSE_SENSOR).state == STATE_UNAVAILABLE
-    async_fire_time_changed(hass, start + timedelta(hours=48, seconds=4))
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert hass.states.get(LICENSE_SENSOR).state == "7"
-    assert paths(simulator).count("/1/licenses.json") == 6
 
 
 # ---------------------------------------------------------------- subscriptions
