@@ -29,6 +29,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util, yaml as yaml_util
+from homeassistant.util.async_ import get_scheduled_timer_handles
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -352,6 +353,17 @@ class Clock:
         async_fire_time_changed(self.hass, dt_util.utcnow() + timedelta(seconds=self.offset))
 
 
+def timer_due_in(hass: HomeAssistant, seconds: float) -> bool:
+    """Whether a timer (a delay of a running automation) is due within ``seconds`` but later
+    than 80 % of it: a delay started up to a few seconds ago, not a long-period poll."""
+    now = hass.loop.time()
+    return any(
+        0.8 * seconds < handle.when() - now <= seconds
+        for handle in get_scheduled_timer_handles(hass.loop)
+        if not handle.cancelled()
+    )
+
+
 def trip(hass: HomeAssistant, entity_id: str, name: str) -> None:
     """Turn a binary sensor off, then on."""
     hass.states.async_set(entity_id, STATE_OFF, {"friendly_name": name})
@@ -616,10 +628,11 @@ async def test_camera_snapshot_on_motion_with_cooldown(
             "camera": porch_camera,
             "notify_entities": ["notify.home", "notify.partner"],
             "priority": "high",
-            "cooldown": 5,
+            "cooldown": 7,  # minutes: no other timer of this setup is due then
         },
     )
 
+    assert not timer_due_in(hass, 7 * 60)
     trip(hass, MOTION, "Porch motion")
     await wait_until(lambda: len(simulator.deliveries) == 2)
     # the two notify entities send concurrently, in either order
@@ -632,7 +645,8 @@ async def test_camera_snapshot_on_motion_with_cooldown(
         assert "sound" not in delivery.params  # empty: the recipient's default
         assert delivery.params["message"].startswith("Porch motion detected motion at ")
 
-    # more motion during the cooldown sends nothing
+    # more motion during the cooldown sends nothing (once both sends returned, it waits)
+    await wait_until(lambda: timer_due_in(hass, 7 * 60))
     clock.advance(60)
     trip(hass, MOTION, "Porch motion")
     assert await still_running(hass)
@@ -640,7 +654,7 @@ async def test_camera_snapshot_on_motion_with_cooldown(
     assert len(simulator.deliveries) == 2
 
     # after the cooldown, motion sends again
-    clock.advance(5 * 60)
+    clock.advance(7 * 60)
     await all_done(hass)
     trip(hass, MOTION, "Porch motion")
     await wait_until(lambda: len(simulator.deliveries) == 4)
