@@ -1263,6 +1263,11 @@ class PushoverSimulator:
                 await socket.close()
                 return socket
             self.websocket_logins.append(device_id)
+            # A new login of the device ends its other sessions, as on Pushover.
+            for other in list(self._sockets.get(device_id, ())):
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await other.send_bytes(b"A")
+                    await other.close()
             self._sockets.setdefault(device_id, set()).add(socket)
             assert request.transport is not None
             self._transports[socket] = request.transport

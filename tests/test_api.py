@@ -1514,10 +1514,10 @@ async def test_downloaded_messages_tolerate_missing_fields(
 async def next_after_login(
     frames: AsyncIterator[PushFrame], simulator: PushoverSimulator, device_id: str
 ) -> asyncio.Task[PushFrame]:
-    """Start reading the first frame and wait until the simulator accepted the login."""
-    first: asyncio.Task[PushFrame] = asyncio.ensure_future(anext(frames))
+    """Take CONNECTED, wait until the simulator accepted the login, start reading on."""
+    assert await anext(frames) is PushFrame.CONNECTED  # yielded once the login is sent
     await until(lambda: device_id in simulator.websocket_logins)
-    return first
+    return asyncio.ensure_future(anext(frames))
 
 
 async def until(condition: Callable[[], bool]) -> None:
@@ -1574,6 +1574,7 @@ async def test_bad_websocket_login_gets_e(
 ) -> None:
     frames = client.push_frames(device.device_id, "wrong-secret", heartbeat_timeout=5)
     try:
+        assert await anext(frames) is PushFrame.CONNECTED
         assert await anext(frames) is PushFrame.ERROR
         await raises(PushoverConnectionError, anext(frames))  # then the server hangs up
     finally:
@@ -1586,6 +1587,7 @@ async def test_a_silent_websocket_times_out(
 ) -> None:
     frames = client.push_frames(device.device_id, device.secret, heartbeat_timeout=0.1)
     try:
+        assert await anext(frames) is PushFrame.CONNECTED
         err = await raises(PushoverTimeoutError, anext(frames))
     finally:
         await frames.aclose()

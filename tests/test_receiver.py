@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -363,21 +364,32 @@ async def test_other_session_raises_issue_until_set_up_again(
 ) -> None:
     backoff = Backoff()
     await setup_receiver(hass, simulator, receiver, backoff)
-    await simulator.send_frame(receiver.device_id, "A")
+    # The same device logs in elsewhere (another program with the same secret).
+    elsewhere = PushoverClient(
+        async_get_clientsession(hass),
+        base_url=simulator.base_url,
+        websocket_url=simulator.websocket_url,
+    ).push_frames(receiver.device_id, receiver.secret)
+    await wait_until(lambda: logins(simulator, receiver) == 1)
+    second_login = asyncio.ensure_future(anext(elsewhere))
     await wait_until(lambda: listener_stopped(receiver))
+    second_login.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await second_login
+    await elsewhere.aclose()
     issue_id = f"{ISSUE_RECEIVER_OTHER_SESSION}_{receiver.entry.entry_id}"
     issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.translation_key == ISSUE_RECEIVER_OTHER_SESSION
     assert issue.translation_placeholders == {"name": receiver.entry.title}
-    assert logins(simulator, receiver) == 1
+    assert logins(simulator, receiver) == 2  # ours, then the other session's
     assert backoff.delays == []
     assert reauth_flows(hass, receiver) == []
 
     assert await hass.config_entries.async_reload(receiver.entry.entry_id)
     await hass.async_block_till_done()
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
-    await wait_until(lambda: logins(simulator, receiver) == 2)
+    await wait_until(lambda: logins(simulator, receiver) == 3)
 
 
 # ---------------------------------------------------------------- drops, silence, backoff
@@ -390,7 +402,7 @@ async def test_drop_reconnects_with_backoff_and_catches_up(
     backoff = Backoff()
     await setup_receiver(hass, simulator, receiver, backoff)
 
-    # Dropped: wait 1 s (+-20 %); a message sent meanwhile is fetched before reconnecting.
+    # Dropped: wait 1 s (+-20 %); a message sent meanwhile is fetched once logged in again.
     await simulator.close_websockets(receiver.device_id)
     await wait_until(lambda: len(backoff.delays) == 1)
     await receiver.send("while away")
@@ -499,8 +511,8 @@ async def test_websocket_refused_starts_reauth(
     device = simulator.open_client_devices[receiver.device_id]
     device.user = "someone else"
     await simulator.close_websockets(receiver.device_id)
-    # The download before reconnecting is refused (device_id invalid: not about the
-    # secret, so the listener goes on), then the websocket login is answered with E.
+    # The download after logging in again is refused (device_id invalid: not about the
+    # secret, so the listener goes on) and the server's E is read.
     await wait_until(lambda: listener_stopped(receiver))
     await hass.async_block_till_done()
     assert len(reauth_flows(hass, receiver)) == 1

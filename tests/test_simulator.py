@@ -1444,6 +1444,23 @@ async def test_websocket_keepalives_frames_and_close(
     await until(lambda: not simulator._tasks)  # the keep-alive loops end with their sockets
 
 
+async def test_a_second_login_of_a_device_ends_the_first_session(
+    api: Api, session: aiohttp.ClientSession, simulator: PushoverSimulator
+) -> None:
+    _, secret, device_id = await open_client(api, simulator)
+    first = await connect(session, simulator, f"login:{device_id}:{secret}\n")
+    await until(lambda: simulator.websocket_logins == [device_id])
+    second = await connect(session, simulator, f"login:{device_id}:{secret}\n")
+    await until(lambda: simulator.websocket_logins == [device_id, device_id])
+    assert (await after_keepalives(first)).data == b"A"
+    assert (await after_keepalives(first)).type is aiohttp.WSMsgType.CLOSE
+    await first.close()
+    assert not second.closed
+    await simulator.send_frame(device_id, "!")
+    assert (await after_keepalives(second)).data == b"!"  # the new session stays
+    await second.close()
+
+
 async def test_a_websocket_without_login_is_closed(
     session: aiohttp.ClientSession, simulator: PushoverSimulator
 ) -> None:

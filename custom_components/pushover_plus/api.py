@@ -303,8 +303,14 @@ class ReceivedMessage:
 
 
 class PushFrame(StrEnum):
-    """Single-byte frames of the Open Client websocket."""
+    """Single-byte frames of the Open Client websocket, and CONNECTED.
 
+    CONNECTED is not on the wire: push_frames yields it once the login frame is sent, so
+    that the caller downloads what arrived while it was away without missing a message
+    that arrives during the login.
+    """
+
+    CONNECTED = "connected"
     KEEPALIVE = "#"
     NEW_MESSAGE = "!"
     RELOAD = "R"
@@ -1158,6 +1164,7 @@ class PushoverClient:
             raise PushoverConnectionError(f"Could not open the websocket: {err}") from err
         try:
             await socket.send_str(f"login:{device_id}:{secret}\n")
+            yield PushFrame.CONNECTED
             while True:
                 try:
                     async with asyncio.timeout(heartbeat_timeout):

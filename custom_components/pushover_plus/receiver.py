@@ -1,8 +1,9 @@
 """Receiving: Home Assistant as a Pushover Open Client device.
 
 The listener downloads what waits on the server when the entry is set up (the backlog:
-recorded, never fired as events), then holds the websocket. Each ``!`` frame downloads the
-new messages, fires them as events and deletes them on the server. The highest processed
+recorded, never fired as events), then holds the websocket. Once logged in to the
+websocket, and at each ``!`` frame, it downloads the new messages, fires them as events
+and deletes them on the server. The highest processed
 message id is stored, so a message is processed once across restarts and reconnects.
 """
 
@@ -173,14 +174,6 @@ class OpenClientListener:
                     delay,
                 )
                 await self.sleep(delay)
-            try:
-                # Messages that arrived while the websocket was down were never announced.
-                await self._async_sync(fire=True)
-            except PushoverError as err:
-                if secret_rejected(err):
-                    self._async_reauth()
-                    return
-                _LOGGER.debug("Download before reconnecting failed: %s", describe(err))
 
     def _next_delay(self) -> float:
         """Return the next reconnect delay: capped exponential backoff with jitter."""
@@ -199,7 +192,10 @@ class OpenClientListener:
         )
         async with aclosing(frames):
             async for frame in frames:
-                self._failures = 0
+                if frame is PushFrame.CONNECTED:
+                    await self._async_catch_up()
+                    continue
+                self._failures = 0  # the server spoke: the connection is healthy
                 if frame is PushFrame.NEW_MESSAGE:
                     await self._async_sync(fire=True)
                 elif frame is PushFrame.RELOAD:
@@ -211,6 +207,19 @@ class OpenClientListener:
                     self._async_other_session()
                     return False
         raise PushoverConnectionError("The websocket was closed")
+
+    async def _async_catch_up(self) -> None:
+        """Download what arrived while the websocket was down (never announced by "!").
+
+        A refusal other than of the secret leaves the messages on the server for the next
+        "!" and lets the server's own frame (such as "E") speak.
+        """
+        try:
+            await self._async_sync(fire=True)
+        except PushoverError as err:
+            if secret_rejected(err):
+                raise
+            _LOGGER.debug("Download after connecting failed: %s", describe(err))
 
     @callback
     def _async_reauth(self) -> None:
