@@ -3,8 +3,8 @@
 The listener downloads what waits on the server when the entry is set up (the backlog:
 recorded, never fired as events), then holds the websocket. Once logged in to the
 websocket, and at each ``!`` frame, it downloads the new messages, fires them as events
-and deletes them on the server. The highest processed
-message id is stored, so a message is processed once across restarts and reconnects.
+and deletes them on the server. The highest processed message id is stored, so a message
+is processed once across restarts and reconnects.
 """
 
 from __future__ import annotations
