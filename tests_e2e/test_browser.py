@@ -94,7 +94,9 @@ async def add_sender(
     page = browser.page
     await page.goto(f"{ha.url}/config/integrations/dashboard")
     await page.get_by_role("button", name="Add integration").click()
-    await page.keyboard.type("Pushover Plus")
+    # Fill the dialog's own search field: typed keys that arrive before the dialog has the
+    # focus go to the page, where "e" opens the entity search instead.
+    await page.get_by_placeholder("Search for a brand name").fill("Pushover Plus")
     await page.get_by_text("Pushover Plus", exact=True).click()
     await page.get_by_text("Send messages (application token)").click()
     await page.locator("input[name=api_token]").fill(account.token)
