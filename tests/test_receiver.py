@@ -13,7 +13,7 @@ from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNKNOWN
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import Event, HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -96,6 +96,13 @@ async def wait_until(predicate: Callable[[], bool]) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("the listener did not get there in 5 s")
+
+
+async def wait_processed(
+    simulator: PushoverSimulator, receiver: Receiver, events: list[Event], count: int
+) -> None:
+    """Wait until ``count`` events fired and the server's queue is empty (deleted last)."""
+    await wait_until(lambda: len(events) == count and not queue(simulator, receiver))
 
 
 @pytest.fixture
@@ -247,7 +254,7 @@ async def test_live_messages_fire_events_and_are_deleted(
         url_title="Camera",
         timestamp=int(sent_at.timestamp()),
     )
-    await wait_until(lambda: len(events) == 1)
+    await wait_processed(simulator, receiver, events, 1)
     await hass.async_block_till_done()
 
     first_id = deletions(simulator)[-1]
@@ -276,7 +283,7 @@ async def test_live_messages_fire_events_and_are_deleted(
 
     await receiver.send("two")
     await receiver.send("three")
-    await wait_until(lambda: len(events) == 3)
+    await wait_processed(simulator, receiver, events, 3)
     await hass.async_block_till_done()
     assert [e.data["message"] for e in events] == ["Door open", "two", "three"]
     ids = [int(e.data["id"]) for e in events]
@@ -409,8 +416,8 @@ async def test_drop_reconnects_with_backoff_and_catches_up(
     assert events == []
     backoff.gate.set()
     await wait_until(lambda: logins(simulator, receiver) == 2)
+    await wait_processed(simulator, receiver, events, 1)
     assert [event.data["message"] for event in events] == ["while away"]
-    assert queue(simulator, receiver) == []
 
     # A connection that never heard from the server does not reset the backoff.
     await simulator.close_websockets(receiver.device_id)
@@ -529,7 +536,7 @@ async def test_restart_processes_each_message_once(
     events = async_capture_events(hass, EVENT_MESSAGE)
     await setup_receiver(hass, simulator, receiver)
     await receiver.send("one")
-    await wait_until(lambda: len(events) == 1)
+    await wait_processed(simulator, receiver, events, 1)
 
     assert await hass.config_entries.async_unload(receiver.entry.entry_id)
     await hass.async_block_till_done()
@@ -542,7 +549,7 @@ async def test_restart_processes_each_message_once(
     assert state_of(hass, receiver, "sensor", "last_message").state == "three"
     assert queue(simulator, receiver) == []
     await receiver.send("four")
-    await wait_until(lambda: len(events) == 2)
+    await wait_processed(simulator, receiver, events, 2)
     await hass.async_block_till_done()
 
     assert [event.data["message"] for event in events] == ["one", "four"]
