@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceResponse
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.pushover_plus.config_flow import sender_unique_id
 from custom_components.pushover_plus.const import (
@@ -123,3 +126,18 @@ async def ask(
 def paths(simulator: PushoverSimulator) -> list[str]:
     """Return the path of every request the simulator saw, in order."""
     return [request.path for request in simulator.requests]
+
+
+async def wait_until(predicate: Callable[[], bool]) -> None:
+    """Wait (up to 5 s) for work in the background (the listener, requests in flight)."""
+    async with asyncio.timeout(5):
+        while True:
+            if predicate():
+                return
+            await asyncio.sleep(0.005)
+
+
+async def later(hass: HomeAssistant, seconds: float) -> None:
+    """Let ``seconds`` pass for Home Assistant's timers."""
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
+    await hass.async_block_till_done()

@@ -46,7 +46,7 @@ from custom_components.pushover_plus.api import (
     UserValidation,
 )
 from pushover_simulator import PushoverSimulator
-from tests.conftest import Account
+from tests.conftest import Account, wait_until
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 # 2026-03-15 12:00 UTC; the next quota reset is 2026-04-01 00:00 CDT = 05:00 UTC.
@@ -1516,17 +1516,8 @@ async def next_after_login(
 ) -> asyncio.Task[PushFrame]:
     """Take CONNECTED, wait until the simulator accepted the login, start reading on."""
     assert await anext(frames) is PushFrame.CONNECTED  # yielded once the login is sent
-    await until(lambda: device_id in simulator.websocket_logins)
+    await wait_until(lambda: device_id in simulator.websocket_logins)
     return asyncio.ensure_future(anext(frames))
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    """Poll a condition for up to 5 s."""
-    async with asyncio.timeout(5):
-        while True:
-            if condition():
-                return
-            await asyncio.sleep(0.005)
 
 
 async def test_push_frames(
@@ -1554,7 +1545,7 @@ async def test_push_frames(
         ]
     finally:
         await frames.aclose()
-    await until(lambda: not simulator._sockets[device.device_id])  # the client hung up
+    await wait_until(lambda: not simulator._sockets[device.device_id])  # the client hung up
 
 
 async def test_a_new_message_is_announced(

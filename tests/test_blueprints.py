@@ -8,7 +8,7 @@ Pushover simulator for sending and receipts, and through the bus for received me
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 import logging
 from pathlib import Path
@@ -60,7 +60,7 @@ from custom_components.pushover_plus.const import (
 from pushover_simulator import PushoverSimulator
 from pushover_simulator.state import Delivery
 
-from .conftest import Account
+from .conftest import Account, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = ROOT / "blueprints" / "automation" / DOMAIN
@@ -313,15 +313,6 @@ async def test_forward_messages_received_from_pushover(
 # hass.async_block_till_done() waits for, so the tests below wait for what they expect
 # instead, and let time pass with async_fire_time_changed (the real clock is not frozen: the
 # simulator and Home Assistant run on loopback in real time).
-
-
-async def wait_until(predicate: Callable[[], bool]) -> None:
-    """Wait (up to 5 s) until the predicate holds."""
-    for _ in range(500):
-        if predicate():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("not reached in 5 s")
 
 
 async def all_done(hass: HomeAssistant) -> None:

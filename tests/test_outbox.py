@@ -10,7 +10,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pushover_plus.const import (
     CONF_HOLD_WHEN_OFFLINE,
@@ -18,6 +18,8 @@ from custom_components.pushover_plus.const import (
     DOMAIN,
 )
 from pushover_simulator import PushoverSimulator
+
+from .conftest import later
 
 HELD = "sensor.home_held_messages"
 
@@ -32,11 +34,6 @@ async def send(hass: HomeAssistant, message: str, **extra: Any) -> dict[str, Any
     )
     assert response is not None
     return response["notify.home"]
-
-
-async def later(hass: HomeAssistant, seconds: float) -> None:
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    await hass.async_block_till_done()
 
 
 @pytest.fixture

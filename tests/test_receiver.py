@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,6 +48,8 @@ from custom_components.pushover_plus.receiver import (
 )
 from pushover_simulator import PushoverSimulator
 
+from .conftest import wait_until
+
 EMAIL = "me@example.com"
 PASSWORD = "hunter22"
 DEVICE_NAME = "ha"
@@ -87,15 +88,6 @@ class Backoff:
     def jitter(self, low: float, high: float) -> float:
         self.bounds.append((low, high))
         return JITTER
-
-
-async def wait_until(predicate: Callable[[], bool]) -> None:
-    """Wait (up to 5 s) for the listener, a background task, to reach a state."""
-    for _ in range(500):
-        if predicate():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the listener did not get there in 5 s")
 
 
 async def wait_processed(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
@@ -25,6 +25,8 @@ from custom_components.pushover_plus.api import PushoverClient
 from custom_components.pushover_plus.const import CONF_HOLD_WHEN_OFFLINE, DOMAIN
 from pushover_simulator import PushoverSimulator
 from pushover_simulator.server import FaultKind
+
+from .conftest import later, wait_until
 
 ENTITY = "notify.home"
 HELD = "sensor.home_held_messages"
@@ -61,12 +63,6 @@ async def send_outcome(hass: HomeAssistant, message: str, **extra: Any) -> str:
     assert response is not None
     status: str = response[ENTITY]["status"]
     return status
-
-
-async def later(hass: HomeAssistant, seconds: float) -> None:
-    """Let ``seconds`` pass for Home Assistant's timers."""
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    await hass.async_block_till_done()
 
 
 async def retry_setup(hass: HomeAssistant, entry: MockConfigEntry) -> ConfigEntryState:
@@ -318,15 +314,6 @@ async def test_long_outage_with_a_restart_delivers_everything_once_in_order(
         assert await send_outcome(hass, message) == "held"
     await flush_held(hass)
     assert [delivery.params["message"] for delivery in simulator.deliveries] == ["before", *outage]
-
-
-async def wait_until(predicate: Callable[[], bool]) -> None:
-    """Wait (up to 5 s) for work in flight to reach a point."""
-    for _ in range(500):
-        if predicate():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("not reached in 5 s")
 
 
 async def restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:

@@ -8,9 +8,6 @@ acknowledges that alert, and has its session rejected; diagnostics of both.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from datetime import timedelta
 import json
 import logging
 from typing import Any
@@ -25,12 +22,10 @@ from homeassistant.const import CONF_EMAIL, CONF_PASSWORD, EVENT_LOGGING_CHANGED
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -53,7 +48,7 @@ from custom_components.pushover_plus.const import (
 from custom_components.pushover_plus.coordinator import ReceiverData
 from pushover_simulator import PushoverSimulator
 
-from .conftest import Account
+from .conftest import Account, later, wait_until
 
 EMAIL = "owner@example.com"
 PASSWORD = "correct horse battery staple"
@@ -74,21 +69,6 @@ def outside(record: logging.LogRecord) -> bool:
     return record.name == "homeassistant.core" and record.getMessage().startswith(
         "Bus:Handling <Event call_service"
     )
-
-
-async def later(hass: HomeAssistant, seconds: float) -> None:
-    """Let ``seconds`` pass for Home Assistant's timers."""
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    await hass.async_block_till_done()
-
-
-async def wait_until(predicate: Callable[[], bool]) -> None:
-    """Wait (up to 5 s) for background work (the receiver) to get somewhere."""
-    for _ in range(500):
-        if predicate():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("not reached in 5 s")
 
 
 async def instant(_seconds: float) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 import json
@@ -29,7 +29,7 @@ import pytest
 
 from pushover_simulator import PushoverSimulator
 from pushover_simulator.state import BUILTIN_SOUNDS
-from tests.conftest import Account
+from tests.conftest import Account, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
@@ -1375,15 +1375,6 @@ async def after_keepalives(socket: aiohttp.ClientWebSocketResponse) -> aiohttp.W
     return frame
 
 
-async def until(condition: Callable[[], bool]) -> None:
-    """Poll a condition for up to 5 s."""
-    async with asyncio.timeout(5):
-        while True:
-            if condition():
-                return
-            await asyncio.sleep(0.005)
-
-
 @pytest.mark.parametrize(
     "kind", ["wrong-secret", "unknown-device", "no-newline", "binary", "not-a-login"]
 )
@@ -1415,7 +1406,7 @@ async def test_websocket_keepalives_frames_and_close(
     _, other_secret, other_device = await open_client(api, simulator, email="b@example.com")
     socket = await connect(session, simulator, f"login:{device_id}:{secret}\n")
     other = await connect(session, simulator, f"login:{other_device}:{other_secret}\n")
-    await until(lambda: simulator.websocket_logins == [device_id, other_device])
+    await wait_until(lambda: simulator.websocket_logins == [device_id, other_device])
 
     frames = [await socket.receive(timeout=5) for _ in range(3)]
     assert [(frame.type, frame.data) for frame in frames] == [
@@ -1440,8 +1431,8 @@ async def test_websocket_keepalives_frames_and_close(
     assert (closing.type, closing.data) == (aiohttp.WSMsgType.CLOSE, 1000)
     await socket.close()
     await other.close()
-    await until(lambda: not any(simulator._sockets.values()))
-    await until(lambda: not simulator._tasks)  # the keep-alive loops end with their sockets
+    await wait_until(lambda: not any(simulator._sockets.values()))
+    await wait_until(lambda: not simulator._tasks)  # the keep-alive loops end with their sockets
 
 
 async def test_a_second_login_of_a_device_ends_the_first_session(
@@ -1449,9 +1440,9 @@ async def test_a_second_login_of_a_device_ends_the_first_session(
 ) -> None:
     _, secret, device_id = await open_client(api, simulator)
     first = await connect(session, simulator, f"login:{device_id}:{secret}\n")
-    await until(lambda: simulator.websocket_logins == [device_id])
+    await wait_until(lambda: simulator.websocket_logins == [device_id])
     second = await connect(session, simulator, f"login:{device_id}:{secret}\n")
-    await until(lambda: simulator.websocket_logins == [device_id, device_id])
+    await wait_until(lambda: simulator.websocket_logins == [device_id, device_id])
     assert (await after_keepalives(first)).data == b"A"
     assert (await after_keepalives(first)).type is aiohttp.WSMsgType.CLOSE
     await first.close()
@@ -1475,7 +1466,7 @@ async def test_a_websocket_is_not_a_request_in_flight(
 ) -> None:
     _, secret, device_id = await open_client(api, simulator)
     socket = await connect(session, simulator, f"login:{device_id}:{secret}\n")
-    await until(lambda: device_id in simulator.websocket_logins)
+    await wait_until(lambda: device_id in simulator.websocket_logins)
     simulator.reset_stats()
     ok(await api.get("sounds.json", token=account.token))
     assert simulator.max_concurrent_requests == 1
@@ -1520,7 +1511,7 @@ async def test_stopping_ends_a_request_stuck_in_a_timeout_fault(
     stuck = asyncio.ensure_future(
         session.post(simulator.base_url + "glances.json", data={"token": "x"})
     )
-    await until(lambda: len(simulator.requests) == 1)
+    await wait_until(lambda: len(simulator.requests) == 1)
     started = time.perf_counter()
     await simulator.stop()
     assert time.perf_counter() - started < 0.5
