@@ -9,21 +9,27 @@ from datetime import timedelta
 from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceResponse
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.pushover_plus.api import PushoverClient
 from custom_components.pushover_plus.config_flow import sender_unique_id
 from custom_components.pushover_plus.const import (
     CONF_API_TOKEN,
     CONF_API_URL,
+    CONF_DEVICE_ID,
+    CONF_DEVICE_NAME,
     CONF_ENTRY_TYPE,
     CONF_HOLD_WHEN_OFFLINE,
     CONF_MAX_HELD_AGE,
     CONF_RECEIPT_POLL_INTERVAL,
+    CONF_SECRET,
     CONF_USE_WEBHOOK,
     CONF_USER_KEY,
     DOMAIN,
+    ENTRY_TYPE_RECEIVER,
     ENTRY_TYPE_SENDER,
 )
 from pushover_simulator import PushoverSimulator
@@ -121,6 +127,38 @@ async def ask(
     )
     assert isinstance(response, dict)
     return response
+
+
+RECEIVER_EMAIL = "me@example.com"
+RECEIVER_PASSWORD = "hunter22"
+RECEIVER_DEVICE = "ha"
+
+
+async def add_receiver_entry(
+    hass: HomeAssistant, simulator: PushoverSimulator
+) -> tuple[MockConfigEntry, str]:
+    """Add a user, log in and register the Open Client device "ha" through the API.
+
+    Returns the receiver entry (added, not set up) and the user's key.
+    """
+    user = simulator.add_user(email=RECEIVER_EMAIL, password=RECEIVER_PASSWORD)
+    client = PushoverClient(async_get_clientsession(hass), base_url=simulator.base_url)
+    login = await client.login(RECEIVER_EMAIL, RECEIVER_PASSWORD)
+    device_id = await client.register_device(login.secret, RECEIVER_DEVICE)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Pushover {RECEIVER_DEVICE}",
+        unique_id=device_id,
+        data={
+            CONF_ENTRY_TYPE: ENTRY_TYPE_RECEIVER,
+            CONF_SECRET: login.secret,
+            CONF_DEVICE_ID: device_id,
+            CONF_DEVICE_NAME: RECEIVER_DEVICE,
+            CONF_API_URL: simulator.base_url,
+        },
+    )
+    entry.add_to_hass(hass)
+    return entry, user
 
 
 def paths(simulator: PushoverSimulator) -> list[str]:

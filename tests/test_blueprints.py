@@ -44,15 +44,10 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.pushover_plus.api import Message, PushoverClient
 from custom_components.pushover_plus.const import (
     CONF_API_TOKEN,
-    CONF_API_URL,
     CONF_DEVICE_ID,
-    CONF_DEVICE_NAME,
-    CONF_ENTRY_TYPE,
     CONF_HOLD_WHEN_OFFLINE,
-    CONF_SECRET,
     CONF_USER_KEY,
     DOMAIN,
-    ENTRY_TYPE_RECEIVER,
     EVENT_MESSAGE,
     EVENT_RECEIPT,
     SUBENTRY_TYPE_RECIPIENT,
@@ -60,7 +55,7 @@ from custom_components.pushover_plus.const import (
 from pushover_simulator import PushoverSimulator
 from pushover_simulator.state import Delivery
 
-from .conftest import Account, wait_until
+from .conftest import Account, add_receiver_entry, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = ROOT / "blueprints" / "automation" / DOMAIN
@@ -262,24 +257,9 @@ async def test_forward_messages_received_from_pushover(
 ) -> None:
     """End to end: apps send to the user, the receiver entry's device gets them over its
     websocket, and the blueprint forwards those of the chosen app."""
-    user = simulator.add_user(email="me@example.com", password="hunter22")
+    entry, user = await add_receiver_entry(hass, simulator)
+    device_id = entry.data[CONF_DEVICE_ID]
     session = async_get_clientsession(hass)
-    client = PushoverClient(session, base_url=simulator.base_url)
-    login = await client.login("me@example.com", "hunter22")
-    device_id = await client.register_device(login.secret, "ha")
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Pushover ha",
-        unique_id=device_id,
-        data={
-            CONF_ENTRY_TYPE: ENTRY_TYPE_RECEIVER,
-            CONF_SECRET: login.secret,
-            CONF_DEVICE_ID: device_id,
-            CONF_DEVICE_NAME: "ha",
-            CONF_API_URL: simulator.base_url,
-        },
-    )
-    entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     await wait_until(lambda: device_id in simulator.websocket_logins)

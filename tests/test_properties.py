@@ -39,19 +39,13 @@ from custom_components.pushover_plus.api import (
 )
 from custom_components.pushover_plus.compat import vol
 from custom_components.pushover_plus.const import (
-    CONF_API_URL,
-    CONF_DEVICE_ID,
-    CONF_DEVICE_NAME,
-    CONF_ENTRY_TYPE,
-    CONF_SECRET,
     CONF_TEAM_TOKEN,
     DOMAIN,
-    ENTRY_TYPE_RECEIVER,
 )
 from pushover_simulator import PushoverSimulator
 from pushover_simulator.state import BUILTIN_SOUNDS
 
-from .conftest import Account
+from .conftest import Account, add_receiver_entry
 
 ENTITY = "notify.home"
 EXAMPLES = 4500
@@ -105,31 +99,14 @@ async def targets(
     )
     assert await hass.config_entries.async_setup(sender_entry.entry_id)
 
-    session = async_get_clientsession(hass)
-    simulator.add_user(email="me@example.com", password="hunter22")
-    client = PushoverClient(session, base_url=simulator.base_url)
-    login = await client.login("me@example.com", "hunter22")
-    device_id = await client.register_device(login.secret, "ha")
-    receiver = MockConfigEntry(
-        domain=DOMAIN,
-        title="Pushover ha",
-        unique_id=device_id,
-        data={
-            CONF_ENTRY_TYPE: ENTRY_TYPE_RECEIVER,
-            CONF_SECRET: login.secret,
-            CONF_DEVICE_ID: device_id,
-            CONF_DEVICE_NAME: "ha",
-            CONF_API_URL: simulator.base_url,
-        },
-    )
-    receiver.add_to_hass(hass)
+    receiver, receiver_user = await add_receiver_entry(hass, simulator)
     assert await hass.config_entries.async_setup(receiver.entry_id)
     await hass.async_block_till_done()
     assert receiver.state is ConfigEntryState.LOADED
 
-    app = PushoverClient(session, account.token, base_url=simulator.base_url)
+    app = PushoverClient(async_get_clientsession(hass), account.token, base_url=simulator.base_url)
     alert = await app.send_message(
-        login.user_key, Message("alarm", priority=2, retry=30, expire=3600, tags=["door"])
+        receiver_user, Message("alarm", priority=2, retry=30, expire=3600, tags=["door"])
     )
     assert alert.receipt is not None
     simulator.reset_stats()

@@ -28,13 +28,9 @@ from custom_components.pushover_plus.api import (
     PushoverServerError,
 )
 from custom_components.pushover_plus.const import (
-    CONF_API_URL,
     CONF_DEVICE_ID,
-    CONF_DEVICE_NAME,
-    CONF_ENTRY_TYPE,
     CONF_SECRET,
     DOMAIN,
-    ENTRY_TYPE_RECEIVER,
     EVENT_MESSAGE,
     ISSUE_RECEIVER_OTHER_SESSION,
 )
@@ -48,11 +44,8 @@ from custom_components.pushover_plus.receiver import (
 )
 from pushover_simulator import PushoverSimulator
 
-from .conftest import wait_until
+from .conftest import RECEIVER_DEVICE, add_receiver_entry, wait_until
 
-EMAIL = "me@example.com"
-PASSWORD = "hunter22"
-DEVICE_NAME = "ha"
 JITTER = 1.1
 DELETE_PATH = "update_highest_message.json"
 
@@ -110,26 +103,10 @@ def no_client_retries():
 @pytest.fixture
 async def receiver(hass: HomeAssistant, simulator: PushoverSimulator) -> Receiver:
     """Log in and register a device through the API; the entry is not set up yet."""
-    user = simulator.add_user(email=EMAIL, password=PASSWORD)
+    entry, user = await add_receiver_entry(hass, simulator)
     session = async_get_clientsession(hass)
-    client = PushoverClient(session, base_url=simulator.base_url)
-    login = await client.login(EMAIL, PASSWORD)
-    device_id = await client.register_device(login.secret, DEVICE_NAME)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=f"Pushover {DEVICE_NAME}",
-        unique_id=device_id,
-        data={
-            CONF_ENTRY_TYPE: ENTRY_TYPE_RECEIVER,
-            CONF_SECRET: login.secret,
-            CONF_DEVICE_ID: device_id,
-            CONF_DEVICE_NAME: DEVICE_NAME,
-            CONF_API_URL: simulator.base_url,
-        },
-    )
-    entry.add_to_hass(hass)
     sender = PushoverClient(session, simulator.add_app("Alarm"), base_url=simulator.base_url)
-    return Receiver(entry, device_id, login.secret, user, sender)
+    return Receiver(entry, entry.data[CONF_DEVICE_ID], entry.data[CONF_SECRET], user, sender)
 
 
 async def setup_receiver(
@@ -305,7 +282,7 @@ async def test_acknowledge_an_emergency(
     state = simulator.receipts[receipt]
     assert state.acknowledged
     assert state.acknowledged_by == receiver.user
-    assert state.acknowledged_by_device == DEVICE_NAME
+    assert state.acknowledged_by_device == RECEIVER_DEVICE
 
     requests = len(simulator.requests)
     with pytest.raises(ServiceValidationError) as err:
