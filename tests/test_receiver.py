@@ -115,8 +115,10 @@ async def setup_receiver(
     receiver: Receiver,
     backoff: Backoff | None = None,
 ) -> OpenClientListener:
-    """Set the entry up and wait until its websocket is logged in."""
-    logins = simulator.websocket_logins.count(receiver.device_id)
+    """Set the entry up; wait until its websocket is logged in and the download that
+    follows the login (after the one of the setup) is answered."""
+    logged_in = logins(simulator, receiver)
+    answered = downloads(simulator)
     assert await hass.config_entries.async_setup(receiver.entry.entry_id)
     await hass.async_block_till_done()
     assert receiver.entry.state is ConfigEntryState.LOADED
@@ -125,7 +127,9 @@ async def setup_receiver(
     if backoff is not None:
         data.listener.sleep = backoff.sleep
         data.listener.jitter = backoff.jitter
-    await wait_until(lambda: simulator.websocket_logins.count(receiver.device_id) > logins)
+    await wait_until(
+        lambda: logins(simulator, receiver) > logged_in and downloads(simulator) >= answered + 2
+    )
     return data.listener
 
 
@@ -150,6 +154,15 @@ def queue(simulator: PushoverSimulator, receiver: Receiver) -> list[dict[str, An
 def deletions(simulator: PushoverSimulator) -> list[str]:
     """The highest ids sent to update_highest_message, in order."""
     return [r.params["message"] for r in simulator.requests if r.path.endswith(DELETE_PATH)]
+
+
+def downloads(simulator: PushoverSimulator) -> int:
+    """How many downloads (GET messages.json) the simulator has answered."""
+    return sum(
+        1
+        for r in simulator.requests
+        if r.method == "GET" and r.path.endswith("messages.json") and r.status
+    )
 
 
 def logins(simulator: PushoverSimulator, receiver: Receiver) -> int:
