@@ -8,11 +8,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from homeassistant.components.camera import Camera
 from homeassistant.core import HomeAssistant, ServiceResponse
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    MockModule,
+    MockPlatform,
+    async_fire_time_changed,
+    mock_integration,
+    mock_platform,
+)
 
 from custom_components.pushover_plus.api import PushoverClient
 from custom_components.pushover_plus.config_flow import sender_unique_id
@@ -179,3 +188,32 @@ async def later(hass: HomeAssistant, seconds: float) -> None:
     """Let ``seconds`` pass for Home Assistant's timers."""
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
     await hass.async_block_till_done()
+
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 64
+
+
+class PorchCamera(Camera):
+    """A camera entity whose snapshot is a fixed JPEG."""
+
+    _attr_name = "Porch"
+    _attr_unique_id = "porch"
+
+    async def async_camera_image(
+        self, width: int | None = None, height: int | None = None
+    ) -> bytes | None:
+        return JPEG
+
+
+@pytest.fixture
+async def porch_camera(hass: HomeAssistant) -> str:
+    """The camera entity camera.porch, set up through a test platform."""
+
+    async def setup_platform(hass, config, async_add_entities, discovery_info=None) -> None:
+        async_add_entities([PorchCamera()])
+
+    mock_integration(hass, MockModule("test"))
+    mock_platform(hass, "test.camera", MockPlatform(async_setup_platform=setup_platform))
+    assert await async_setup_component(hass, "camera", {"camera": {"platform": "test"}})
+    await hass.async_block_till_done()
+    return "camera.porch"

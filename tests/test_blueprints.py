@@ -17,7 +17,6 @@ from typing import Any
 
 from homeassistant.components.blueprint import BLUEPRINT_SCHEMA, Blueprint
 from homeassistant.components.blueprint.errors import InvalidBlueprint
-from homeassistant.components.camera import Camera
 from homeassistant.components.persistent_notification import (
     Notification,
     UpdateType,
@@ -33,12 +32,8 @@ from homeassistant.util.async_ import get_scheduled_timer_handles
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    MockModule,
-    MockPlatform,
     async_capture_events,
     async_fire_time_changed,
-    mock_integration,
-    mock_platform,
 )
 
 from custom_components.pushover_plus.api import Message, PushoverClient
@@ -55,7 +50,7 @@ from custom_components.pushover_plus.const import (
 from pushover_simulator import PushoverSimulator
 from pushover_simulator.state import Delivery
 
-from .conftest import Account, add_receiver_entry, wait_until
+from .conftest import JPEG, Account, add_receiver_entry, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = ROOT / "blueprints" / "automation" / DOMAIN
@@ -63,7 +58,6 @@ SOURCE_URL = "https://github.com/pushover-plus/pushover-plus/blob/main/blueprint
 ESCALATION = "emergency_escalation.yaml"
 CAMERA = "camera_snapshot_on_motion.yaml"
 FORWARD = "forward_received_messages.yaml"
-JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 64
 
 #: Inputs that pick notify entities; they must offer this integration's entities only.
 NOTIFY_INPUTS = {
@@ -554,30 +548,6 @@ async def test_escalation_of_a_held_alert_cancels_nothing(
 
 
 # ---------------------------------------------------------------- camera snapshot on motion
-
-
-class PorchCamera(Camera):
-    """A camera entity whose snapshot is a fixed JPEG."""
-
-    _attr_name = "Porch"
-    _attr_unique_id = "porch"
-
-    async def async_camera_image(
-        self, width: int | None = None, height: int | None = None
-    ) -> bytes | None:
-        return JPEG
-
-
-@pytest.fixture
-async def porch_camera(hass: HomeAssistant) -> str:
-    async def setup_platform(hass, config, async_add_entities, discovery_info=None) -> None:
-        async_add_entities([PorchCamera()])
-
-    mock_integration(hass, MockModule("test"))
-    mock_platform(hass, "test.camera", MockPlatform(async_setup_platform=setup_platform))
-    assert await async_setup_component(hass, "camera", {"camera": {"platform": "test"}})
-    await hass.async_block_till_done()
-    return "camera.porch"
 
 
 MOTION = "binary_sensor.porch_motion"

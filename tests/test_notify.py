@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from homeassistant.components.camera import Camera
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -17,10 +16,6 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    MockModule,
-    MockPlatform,
-    mock_integration,
-    mock_platform,
 )
 
 from custom_components.pushover_plus.const import (
@@ -31,11 +26,10 @@ from custom_components.pushover_plus.const import (
 )
 from pushover_simulator import PushoverSimulator
 
-from .conftest import Account
+from .conftest import JPEG, Account
 
 ENTITY = "notify.home"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 64
 
 
 async def send(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
@@ -295,31 +289,14 @@ async def test_attachment_from_local_media(
         assert err.value.translation_key == key
 
 
-class PorchCamera(Camera):
-    """A camera entity whose snapshot is a fixed JPEG."""
-
-    _attr_name = "Porch"
-    _attr_unique_id = "porch"
-
-    async def async_camera_image(
-        self, width: int | None = None, height: int | None = None
-    ) -> bytes | None:
-        return JPEG
-
-
 @pytest.mark.usefixtures("loaded_sender")
 async def test_attachment_camera_and_image_snapshots(
-    hass: HomeAssistant, simulator: PushoverSimulator
+    hass: HomeAssistant, simulator: PushoverSimulator, porch_camera: str
 ) -> None:
-    async def setup_platform(hass, config, async_add_entities, discovery_info=None) -> None:
-        async_add_entities([PorchCamera()])
-
-    mock_integration(hass, MockModule("test"))
-    mock_platform(hass, "test.camera", MockPlatform(async_setup_platform=setup_platform))
-    assert await async_setup_component(hass, "camera", {"camera": {"platform": "test"}})
-    await hass.async_block_till_done()
     await send(
-        hass, message="cam", attachment={"media_content_id": "media-source://camera/camera.porch"}
+        hass,
+        message="cam",
+        attachment={"media_content_id": f"media-source://camera/{porch_camera}"},
     )
     assert simulator.deliveries[-1].attachment == JPEG
     assert simulator.deliveries[-1].attachment_type == "image/jpeg"
