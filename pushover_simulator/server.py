@@ -336,6 +336,11 @@ class PushoverSimulator:
         """Make the next ``count`` requests (whose path contains ``path``) fail."""
         self._faults.append(Fault(kind, count, path, delay))
 
+    @property
+    def requests_in_flight(self) -> int:
+        """Return how many API requests are being answered right now."""
+        return len(self._in_flight)
+
     def clear_faults(self) -> None:
         """Forget the faults not yet used up: the next requests are answered normally."""
         self._faults.clear()
