@@ -41,7 +41,7 @@ KEY_RE = re.compile(r"^[A-Za-z0-9]{30}$")
 DEVICE_RE = re.compile(r"^[A-Za-z0-9_-]{1,25}$")
 MAX_ATTACHMENT = 5_242_880
 RECEIPT_LIFETIME = 7 * 86400
-FaultKind = Literal["500", "502", "503", "timeout", "drop", "429", "block"]
+FaultKind = Literal["400", "403", "500", "502", "503", "timeout", "drop", "429", "block"]
 CallbackPoster = Callable[[str, dict[str, str]], Awaitable[None]]
 
 
@@ -484,6 +484,10 @@ class PushoverSimulator:
                 return web.Response(status=503)
             if fault.kind == "timeout":
                 await asyncio.sleep(fault.delay or 3600)
+            elif fault.kind == "400":
+                return self._json(
+                    {"message": "invalid", "errors": ["message is invalid"], "status": 0}, 400
+                )
             elif fault.kind == "429":
                 return self._json(
                     {

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.components.camera import Camera
 from homeassistant.core import HomeAssistant, ServiceResponse
@@ -42,6 +44,22 @@ from custom_components.pushover_plus.const import (
     ENTRY_TYPE_SENDER,
 )
 from pushover_simulator import PushoverSimulator
+
+CLIENT_TIMEOUT = 0.2
+
+
+async def instant(_seconds: float) -> None:
+    """Sleep without waiting: the client's retry pause (its length is tested in test_api)."""
+
+
+@pytest.fixture
+def fast_clients() -> Iterator[None]:
+    """Every client the integration creates retries at once, with a 0.2 s timeout."""
+    with patch(
+        "custom_components.pushover_plus.connection.PushoverClient",
+        partial(PushoverClient, sleep=instant, timeout=CLIENT_TIMEOUT),
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)

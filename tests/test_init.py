@@ -13,7 +13,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pushover_plus.api import PushoverClient
-from custom_components.pushover_plus.connection import websocket_url_for
 from custom_components.pushover_plus.const import CONF_HOLD_WHEN_OFFLINE, DOMAIN
 from pushover_simulator import PushoverSimulator
 
@@ -86,34 +85,3 @@ async def test_migration_refuses_future_versions(hass: HomeAssistant) -> None:
     entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.MIGRATION_ERROR
-
-
-def test_websocket_url_follows_the_api_url() -> None:
-    assert websocket_url_for("https://api.pushover.net/1/") == "wss://client.pushover.net/push"
-    assert websocket_url_for("http://127.0.0.1:8765/1/") == "ws://127.0.0.1:8765/push"
-    assert websocket_url_for("https://pushover.example.com/1/") == "wss://pushover.example.com/push"
-
-
-async def test_quota_poll_auth_failure_starts_reauth(
-    hass: HomeAssistant,
-    simulator: PushoverSimulator,
-    account: Account,
-    loaded_sender: MockConfigEntry,
-) -> None:
-    del simulator.apps[account.token]
-    await loaded_sender.runtime_data.quota.async_refresh()
-    await hass.async_block_till_done()
-    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
-
-
-async def test_removing_the_entry_deletes_its_stores(
-    hass: HomeAssistant, hass_storage: dict[str, object], loaded_sender: MockConfigEntry
-) -> None:
-    hass_storage[f"{DOMAIN}.receipts.{loaded_sender.entry_id}"] = {
-        "version": 1,
-        "data": {"receipts": []},
-    }
-    await hass.config_entries.async_remove(loaded_sender.entry_id)
-    await hass.async_block_till_done()
-    assert f"{DOMAIN}.receipts.{loaded_sender.entry_id}" not in hass_storage

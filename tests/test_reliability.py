@@ -7,10 +7,8 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from functools import partial
 import time
 from typing import Any
-from unittest.mock import patch
 
 from homeassistant.components.automation import DOMAIN as AUTOMATION_DOMAIN
 from homeassistant.config_entries import ConfigEntryState
@@ -21,19 +19,17 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.pushover_plus.api import PushoverClient
 from custom_components.pushover_plus.const import CONF_HOLD_WHEN_OFFLINE, DOMAIN
 from pushover_simulator import PushoverSimulator
 from pushover_simulator.server import FaultKind
 
-from .conftest import later, wait_until
+from .conftest import CLIENT_TIMEOUT, later, wait_until
 
 ENTITY = "notify.home"
 HELD = "sensor.home_held_messages"
 BURST = 1000
 RESPONSE_DELAY = 0.002
 MAX_BURST_SECONDS = 30.0
-CLIENT_TIMEOUT = 0.2
 
 
 def delivered(simulator: PushoverSimulator) -> Counter[str]:
@@ -76,20 +72,6 @@ async def retry_setup(hass: HomeAssistant, entry: MockConfigEntry) -> ConfigEntr
             return entry.state
         await asyncio.sleep(0.01)
     raise AssertionError("the setup retry did not finish in 5 s")
-
-
-async def instant(_seconds: float) -> None:
-    """Sleep without waiting: the client's retry pause (its length is tested elsewhere)."""
-
-
-@pytest.fixture
-def fast_clients() -> Iterator[None]:
-    """Every client the integration creates retries at once, with a 0.2 s timeout."""
-    with patch(
-        "custom_components.pushover_plus.connection.PushoverClient",
-        partial(PushoverClient, sleep=instant, timeout=CLIENT_TIMEOUT),
-    ):
-        yield
 
 
 @pytest.fixture

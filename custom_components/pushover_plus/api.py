@@ -733,14 +733,14 @@ class PushoverClient:
             return
         acquire = asyncio.ensure_future(self._slots.acquire())
         await asyncio.wait((acquire, abandon), return_when=asyncio.FIRST_COMPLETED)
-        if acquire.done():
+        if not abandon.done():
             return
         acquire.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await acquire
-        if acquire.cancelled():
-            raise PushoverConnectionError("Gave up waiting for a free request slot")
-        # acquired in the same step as the cancel: keep the slot
+        if not acquire.cancelled():
+            self._slots.release()  # got it in the same step: give it to the next one
+        raise PushoverConnectionError("Gave up waiting for a free request slot")
 
     async def _send_once(
         self,
