@@ -44,6 +44,7 @@ from custom_components.pushover_plus.api import (
     PushoverUnexpectedResponseError,
     PushoverValidationError,
     ReceivedMessage,
+    RequestSlots,
     UserValidation,
 )
 from pushover_simulator import PushoverSimulator
@@ -988,7 +989,7 @@ async def test_the_concurrency_counters_see_an_unthrottled_burst(
     simulator.response_delay = 0.005
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=10)) as session:
         client = PushoverClient(
-            session, account.token, base_url=simulator.base_url, slots=asyncio.Semaphore(10)
+            session, account.token, base_url=simulator.base_url, slots=RequestSlots(10)
         )
         await asyncio.gather(
             *(client.send_message(account.user, Message(f"m{i}")) for i in range(50))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
-import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -599,6 +599,59 @@ def _connection_error(err: Exception, path: str) -> PushoverConnectionError:
     )
 
 
+class RequestSlots:
+    """At most ``size`` requests in flight; waiters are served first come, first served.
+
+    ``acquire(abandon)`` gives up (PushoverConnectionError, not sent) when ``abandon``
+    is done before a slot is free: a send waiting behind a hanging one is then held.
+    """
+
+    def __init__(self, size: int = MAX_REQUESTS_IN_FLIGHT) -> None:
+        """Start with ``size`` free slots."""
+        self._free = size
+        self._waiters: deque[tuple[asyncio.Future[None], asyncio.Future[None] | None]] = deque()
+        self._watched: set[asyncio.Future[None]] = set()
+
+    async def acquire(self, abandon: asyncio.Future[None] | None = None) -> None:
+        """Take a slot, waiting for one if none is free."""
+        if self._free and not self._waiters:
+            self._free -= 1
+            return
+        if abandon is not None and abandon.done():
+            raise PushoverConnectionError("Gave up waiting for a free request slot")
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((waiter, abandon))
+        if abandon is not None and abandon not in self._watched:
+            self._watched.add(abandon)
+            abandon.add_done_callback(self._abandon)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self.release()  # the slot came with the cancellation: pass it on
+            raise
+        if abandon is not None and abandon.done():  # given up in the same step
+            self.release()
+            raise PushoverConnectionError("Gave up waiting for a free request slot")
+
+    def release(self) -> None:
+        """Give a slot back, to the first waiter still waiting."""
+        while self._waiters:
+            waiter, _ = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
+
+    def _abandon(self, abandon: asyncio.Future[None]) -> None:
+        self._watched.discard(abandon)
+        for waiter, reason in self._waiters:
+            if reason is abandon and not waiter.done():
+                waiter.set_exception(
+                    PushoverConnectionError("Gave up waiting for a free request slot")
+                )
+
+
 # ---------------------------------------------------------------- client
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -608,8 +661,8 @@ Body = Callable[[], Any]
 class PushoverClient:
     """Pushover API client bound to one app token (token may be None for Open Client).
 
-    At most two requests in flight (``slots``: pass one semaphore to every client of the
-    same host to share that budget); each request has ``timeout`` seconds (``connect``
+    At most two requests in flight (``slots``: pass the same RequestSlots to every client
+    of one host to share that budget); each request has ``timeout`` seconds (``connect``
     of them to connect); 5xx and failures before the request was written are retried up
     to ``max_retries`` times no sooner than ``retry_delay`` (>= 5 s) apart; 4xx/429 are
     never retried. ``sleep`` and ``clock`` are injectable for tests. ``limits`` holds the
@@ -633,7 +686,7 @@ class PushoverClient:
         connect_timeout: float = 5.0,
         max_retries: int = 2,
         retry_delay: float = MIN_POLL_INTERVAL_SECONDS,
-        slots: asyncio.Semaphore | None = None,
+        slots: RequestSlots | None = None,
         sleep: Sleep | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
@@ -645,7 +698,7 @@ class PushoverClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(connect_timeout, timeout))
         self._max_retries = max(0, max_retries)
         self._retry_delay = max(retry_delay, MIN_POLL_INTERVAL_SECONDS)
-        self._slots = slots or asyncio.Semaphore(MAX_REQUESTS_IN_FLIGHT)
+        self._slots = slots or RequestSlots()
         self._sleep: Sleep = sleep or asyncio.sleep
         self._clock = clock or time.monotonic
         self.limits: Limits | None = None
@@ -726,22 +779,6 @@ class PushoverClient:
         assert failure is not None
         raise failure
 
-    async def _acquire_slot(self, abandon: asyncio.Future[None] | None) -> None:
-        """Wait for a free slot; raise (not sent) if ``abandon`` is done first."""
-        if abandon is None or not self._slots.locked():
-            await self._slots.acquire()
-            return
-        acquire = asyncio.ensure_future(self._slots.acquire())
-        await asyncio.wait((acquire, abandon), return_when=asyncio.FIRST_COMPLETED)
-        if not abandon.done():
-            return
-        acquire.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await acquire
-        if not acquire.cancelled():
-            self._slots.release()  # got it in the same step: give it to the next one
-        raise PushoverConnectionError("Gave up waiting for a free request slot")
-
     async def _send_once(
         self,
         method: str,
@@ -751,7 +788,7 @@ class PushoverClient:
         abandon: asyncio.Future[None] | None = None,
     ) -> tuple[int, str, CIMultiDictProxy[str]]:
         """One attempt, holding a slot (never while waiting to retry)."""
-        await self._acquire_slot(abandon)
+        await self._slots.acquire(abandon)
         started = self._clock()
         try:
             async with self._session.request(

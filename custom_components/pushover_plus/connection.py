@@ -6,18 +6,16 @@ to Pushover for the whole of Home Assistant, whatever the number of entries.
 
 from __future__ import annotations
 
-import asyncio
-
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util.hass_dict import HassKey
 from yarl import URL
 
-from .api import DEFAULT_BASE_URL, DEFAULT_WEBSOCKET_URL, MAX_REQUESTS_IN_FLIGHT, PushoverClient
+from .api import DEFAULT_BASE_URL, DEFAULT_WEBSOCKET_URL, PushoverClient, RequestSlots
 from .const import CONF_API_TOKEN, CONF_API_URL, DOMAIN
 from .coordinator import PushoverConfigEntry
 
-REQUEST_SLOTS: HassKey[dict[str, asyncio.Semaphore]] = HassKey(f"{DOMAIN}_request_slots")
+REQUEST_SLOTS: HassKey[dict[str, RequestSlots]] = HassKey(f"{DOMAIN}_request_slots")
 
 
 def websocket_url_for(api_url: str) -> str:
@@ -28,12 +26,12 @@ def websocket_url_for(api_url: str) -> str:
     return str(url.with_scheme("wss" if url.scheme == "https" else "ws").with_path("/push"))
 
 
-def request_slots(hass: HomeAssistant, api_url: str) -> asyncio.Semaphore:
+def request_slots(hass: HomeAssistant, api_url: str) -> RequestSlots:
     """Return the request budget shared by every client of the API URL's host."""
     slots = hass.data.setdefault(REQUEST_SLOTS, {})
     host = URL(api_url).host_port_subcomponent or api_url
     if host not in slots:
-        slots[host] = asyncio.Semaphore(MAX_REQUESTS_IN_FLIGHT)
+        slots[host] = RequestSlots()
     return slots[host]
 
 
