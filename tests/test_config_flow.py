@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_USER, ConfigSubentry
@@ -916,7 +917,7 @@ async def test_receiver_device_refused_and_unreachable(
 # ---------------------------------------------------------------- what a new user meets
 
 
-def _form_fields(result: dict) -> set[str]:
+def _form_fields(result: dict[str, Any]) -> set[str]:
     """The field names of a form, those inside sections included."""
     fields: set[str] = set()
     for key, value in result["data_schema"].schema.items():
@@ -928,13 +929,13 @@ def _form_fields(result: dict) -> set[str]:
     return fields
 
 
-def _assert_errors_shown(result: dict) -> None:
+def _assert_errors_shown(result: dict[str, Any]) -> None:
     """Every error is on a field of the form, or the form's own: none goes unseen."""
     assert result["errors"]
     assert set(result["errors"]) <= _form_fields(result) | {"base"}, result["errors"]
 
 
-def _suggested(result: dict, *path: str) -> object:
+def _suggested(result: dict[str, Any], *path: str) -> object:
     """The suggested value of a field (a path through a section)."""
     schema = result["data_schema"]
     for name in path[:-1]:
