@@ -1205,7 +1205,41 @@ async def test_receiver_entries_of_version_1_1_keep_their_unique_id(
     assert (entry.unique_id, entry.minor_version) == (unique_id, 2)
 
 
-async def test_entries_of_a_newer_version_are_not_set_up(hass: HomeAssistant) -> None:
-    entry = MockConfigEntry(domain=DOMAIN, version=2, data={CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER})
-    entry.add_to_hass(hass)
-    assert not await hass.config_entries.async_setup(entry.entry_id)
+async def test_reconfigure_checks_the_key_format_first(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    sender_entry: MockConfigEntry,
+) -> None:
+    result = await sender_entry.start_reconfigure_flow(hass)
+    before = len(simulator.requests)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_API_TOKEN: account.token + " x",
+            CONF_USER_KEY: account.user,
+            "advanced": {CONF_API_URL: simulator.base_url},
+        },
+    )
+    assert result["errors"] == {CONF_API_TOKEN: "key_format"}
+    assert len(simulator.requests) == before
+
+
+async def test_unexpected_refusal_shows_pushovers_text(
+    hass: HomeAssistant, simulator: PushoverSimulator, account: Account
+) -> None:
+    """Only an unexpected refusal carries Pushover's own words: they are the information."""
+    flow_id = await _sender_form(hass)
+    simulator.inject_fault("429", path="validate")
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            CONF_API_TOKEN: account.token,
+            CONF_USER_KEY: account.user,
+            "advanced": {CONF_API_URL: simulator.base_url},
+        },
+    )
+    assert result["errors"] == {"base": "unknown_error"}
+    assert result["description_placeholders"] == {
+        "error": "application has exceeded current limit of 10000 messages"
+    }

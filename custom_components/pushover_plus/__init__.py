@@ -192,12 +192,9 @@ async def async_migrate_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -
     """Migrate an entry of version 1.1: a sender's unique id becomes its key's digest.
 
     1.1 derived it from the token too, so a new token changed it. An entry whose user key
-    another entry already has keeps its old id (two applications for one key).
+    another entry already has keeps its old id (two applications for one key). Home
+    Assistant itself refuses entries of a newer version.
     """
-    if entry.version != 1:
-        return False
-    if entry.minor_version >= 2:
-        return True
     unique_id = entry.unique_id
     if entry.data.get(CONF_ENTRY_TYPE) != ENTRY_TYPE_RECEIVER:
         unique_id = sender_unique_id(entry.data[CONF_USER_KEY])
