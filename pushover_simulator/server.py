@@ -1,4 +1,4 @@
-"""An aiohttp server that behaves like the Pushover API (see pushover-api.md)."""
+"""An aiohttp server that behaves like the Pushover API (see NOTES.md beside it)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import re
 import time
 from types import TracebackType
 from typing import Any, Literal, Self
+from urllib.parse import parse_qsl
 import uuid
 
 import aiohttp
@@ -469,6 +470,10 @@ class PushoverSimulator:
             else:
                 form = await request.post()
                 params.update({key: str(value) for key, value in form.items()})
+        elif request.content_type == "application/x-www-form-urlencoded" and request.can_read_body:
+            # Pushover (a Rails app) reads a GET's form body too; pushover_complete sends the
+            # token of receipts, sounds and group info so (NOTES.md).
+            params.update(parse_qsl(await request.text(), keep_blank_values=True))
         return params, attachment, attachment_type
 
     def _json(
@@ -1312,7 +1317,10 @@ class PushoverSimulator:
             raise PushoverError(["invalid email and/or password"], email="invalid")
         if user.twofa and params.get("twofa") != user.twofa:
             raise PushoverError(
-                ["two-factor authentication code required"], status=412, twofa="invalid"
+                ["two-factor authentication code required"],
+                status=412,
+                twofa="invalid",
+                totp="two factor auth required",  # what Open Clients test for (NOTES.md)
             )
         secret = new_key(60)
         self.sessions[secret] = user.key

@@ -1209,12 +1209,14 @@ async def test_login(api: Api, simulator: PushoverSimulator) -> None:
         needs_code,
         status=412,
         twofa="invalid",
+        totp="two factor auth required",
     )
     refused(
         await api.post("users/login.json", email="2fa@example.com", password="pw", twofa="000000"),
         needs_code,
         status=412,
         twofa="invalid",
+        totp="two factor auth required",
     )
     body = ok(
         await api.post("users/login.json", email="2fa@example.com", password="pw", twofa="123456")
@@ -1844,3 +1846,15 @@ async def test_open_client_state_is_carried_over(
     assert list(restarted.open_client_devices) == [device_id]
     assert [m["message"] for m in restarted.open_client_devices[device_id].queue] == ["waiting"]
     assert restarted.users[user].devices == ["home"]
+
+
+async def test_get_reads_a_form_body_too(
+    session: aiohttp.ClientSession, simulator: PushoverSimulator, account: Account
+) -> None:
+    """pushover_complete sends a GET's token in a form body; Pushover reads it."""
+    async with session.get(
+        simulator.base_url + "sounds.json", data={"token": account.token}
+    ) as response:
+        assert response.status == 200
+        assert "siren" in (await response.json())["sounds"]
+    assert simulator.requests[-1].params == {"token": account.token}
