@@ -161,11 +161,15 @@ def normalize_api_url(value: str) -> str | None:
 
 
 def api_url_error(api_url: str | None) -> dict[str, str]:
-    """Return the form error of an API URL (none when it is usable)."""
+    """Return the form error of an API URL (none when it is usable).
+
+    The error goes on the Advanced section: the frontend shows a section's errors, not
+    those of a field inside it.
+    """
     if api_url is None:
-        return {CONF_API_URL: "invalid_api_url"}
+        return {SECTION_ADVANCED: "invalid_api_url"}
     if not URL(api_url).path.endswith("/1/"):
-        return {CONF_API_URL: "api_url_version"}
+        return {SECTION_ADVANCED: "api_url_version"}
     return {}
 
 
