@@ -14,6 +14,7 @@ from homeassistant.core import Event, EventStateChangedData, HomeAssistant, call
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
+from homeassistant.util.yaml import load_yaml
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -27,6 +28,7 @@ from custom_components.pushover_plus.const import (
     SUBENTRY_TYPE_RECIPIENT,
 )
 from pushover_simulator import PushoverSimulator
+from pushover_simulator.state import BUILTIN_SOUNDS
 
 from .conftest import JPEG, Account
 
@@ -495,3 +497,15 @@ async def test_quota_exhausted_raises_and_opens_repair_issue(
     assert err.value.translation_key == "quota_exceeded"
     assert issue_registry.async_get_issue(DOMAIN, f"quota_exhausted_{loaded_sender.entry_id}")
     assert hass.states.get("sensor.home_messages_remaining").state == "0"
+
+
+def test_sound_offers_pushovers_sounds_and_takes_custom_ones() -> None:
+    """`sound` is a dropdown of Pushover's own sounds that still accepts a custom name."""
+    services = load_yaml(
+        Path(__file__).parent.parent / "custom_components/pushover_plus/services.yaml"
+    )
+    for action in ("send_message", "migrate_subscription"):
+        select = services[action]["fields"]["sound"]["selector"]["select"]
+        assert select["custom_value"] is True
+        assert select["options"] == list(BUILTIN_SOUNDS)
+        assert select["translation_key"] == "sound"
