@@ -1,11 +1,11 @@
-"""An aiohttp server that behaves like the Pushover API (see pushover-api.md)."""
+"""An aiohttp server that behaves like the Pushover API (see NOTES.md beside it)."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 import contextlib
 import json
 import logging
@@ -13,6 +13,7 @@ import re
 import time
 from types import TracebackType
 from typing import Any, Literal, Self
+from urllib.parse import parse_qsl
 import uuid
 
 import aiohttp
@@ -33,6 +34,7 @@ from .state import (
     User,
     new_key,
     next_reset,
+    stable_key,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -118,6 +120,8 @@ class PushoverSimulator:
         self.callbacks: list[tuple[str, dict[str, str]]] = []
         self.glances: dict[tuple[str, str | None], dict[str, str]] = {}
         self.websocket_logins: list[str] = []
+        # Whether "no active devices" carries "user": "invalid" (unknown on Pushover).
+        self.no_devices_verdict = True
         self.response_delay = 0.0
         self.auto_block_after_4xx: int | None = None
         self.block_seconds = 60.0
@@ -143,6 +147,9 @@ class PushoverSimulator:
         app = web.Application(middlewares=[self._middleware], client_max_size=16 * 1024 * 1024)
         app.router.add_route("*", "/push", self._handle_websocket)
         app.router.add_route("*", "/1/{path:.*}", self._dispatch)
+        # Not Pushover's: the simulator's own controls, for development by hand.
+        app.router.add_get("/sim/receipts", self._handle_list_receipts)
+        app.router.add_post("/sim/receipts/{receipt}/acknowledge", self._handle_acknowledge)
         self._runner = web.AppRunner(
             app, handle_signals=False, access_log=None, shutdown_timeout=1.0
         )
@@ -251,17 +258,20 @@ class PushoverSimulator:
         *,
         owner_token: str,
         members: Sequence[tuple[str, str | None, str]] = (),
+        key: str | None = None,
     ) -> str:
         """Add a delivery group and return its key."""
-        key = new_key()
+        key = key or new_key()
         self.groups[key] = Group(
             key, name, owner_token, [Member(user, device, memo) for user, device, memo in members]
         )
         return key
 
-    def add_team(self, name: str = "Team", *, members: Sequence[str] = ()) -> str:
+    def add_team(
+        self, name: str = "Team", *, members: Sequence[str] = (), token: str | None = None
+    ) -> str:
         """Add a team and return its team token."""
-        token = new_key()
+        token = token or new_key()
         self.teams[token] = Team(token, name, {email: {"email": email} for email in members})
         return token
 
@@ -288,20 +298,38 @@ class PushoverSimulator:
             app.quota_remaining = remaining
 
     def demo(self) -> dict[str, str]:
-        """Seed demonstration data and return its credentials."""
-        token = self.add_app("Home Assistant demo")
-        user = self.add_user(devices=("phone", "tablet"), licenses=("Android", "iOS"))
-        partner = self.add_user(devices=("pixel",))
-        group = self.add_group(
-            "Family", owner_token=token, members=[(user, None, "Me"), (partner, "pixel", "Partner")]
+        """Seed demonstration data and return its credentials (the same on every start)."""
+        token = self.add_app("Home Assistant demo", token=stable_key("api_token"))
+        user = self.add_user(
+            user_key=stable_key("user_key"),
+            devices=("phone", "tablet"),
+            licenses=("Android", "iOS"),
         )
-        team = self.add_team("Demo team", members=("admin@example.com",))
+        partner = self.add_user(user_key=stable_key("partner_user_key"), devices=("pixel",))
+        group = self.add_group(
+            "Family",
+            owner_token=token,
+            members=[(user, None, "Me"), (partner, "pixel", "Partner")],
+            key=stable_key("group_key"),
+        )
+        team = self.add_team(
+            "Demo team", members=("admin@example.com",), token=stable_key("team_token")
+        )
         self.add_sound(token, "doorbell", "Doorbell (custom)")
         self.set_license_credits(token, 5)
         self.add_subscription(token, "demo-subscription")
-        self.add_user(devices=(), email="demo@example.com", password="demo-password")
+        open_client = self.add_user(
+            user_key=stable_key("open_client_user_key"),
+            devices=(),
+            email="demo@example.com",
+            password="demo-password",
+        )
         self.add_user(
-            devices=(), email="twofa@example.com", password="demo-password", twofa="123456"
+            user_key=stable_key("twofa_user_key"),
+            devices=(),
+            email="twofa@example.com",
+            password="demo-password",
+            twofa="123456",
         )
         return {
             "api_token": token,
@@ -311,9 +339,37 @@ class PushoverSimulator:
             "team_token": team,
             "open_client_email": "demo@example.com",
             "open_client_password": "demo-password",
+            "open_client_user_key": open_client,
             "twofa_email": "twofa@example.com",
             "twofa_code": "123456",
         }
+
+    def open_client_state(self) -> dict[str, Any]:
+        """Return the Open Client logins and devices, to carry them over a restart."""
+        return {
+            "sessions": dict(self.sessions),
+            "session_devices": dict(self._session_devices),
+            "devices": [
+                {"id": d.device_id, "name": d.name, "user": d.user, "queue": d.queue}
+                for d in self.open_client_devices.values()
+            ],
+        }
+
+    def restore_open_client_state(self, state: Mapping[str, Any]) -> None:
+        """Take back what ``open_client_state`` returned (users that are gone are skipped)."""
+        for device in state.get("devices", []):
+            user = self.users.get(device["user"])
+            if user is None:
+                continue
+            self.open_client_devices[device["id"]] = OpenClientDevice(
+                device["id"], device["name"], user.key, list(device.get("queue", []))
+            )
+            if device["name"] not in user.devices:
+                user.devices.append(device["name"])
+        self.sessions.update(
+            {secret: key for secret, key in state.get("sessions", {}).items() if key in self.users}
+        )
+        self._session_devices.update(state.get("session_devices", {}))
 
     # ------------------------------------------------------------ inspection and faults
 
@@ -423,6 +479,10 @@ class PushoverSimulator:
             else:
                 form = await request.post()
                 params.update({key: str(value) for key, value in form.items()})
+        elif request.content_type == "application/x-www-form-urlencoded" and request.can_read_body:
+            # Pushover (a Rails app) reads a GET's form body too; pushover_complete sends the
+            # token of receipts, sounds and group info so (NOTES.md).
+            params.update(parse_qsl(await request.text(), keep_blank_values=True))
         return params, attachment, attachment_type
 
     def _json(
@@ -883,6 +943,47 @@ class PushoverSimulator:
         await self.acknowledge(state.receipt, user=user.key, device=device.name if device else None)
         return {}
 
+    async def _handle_list_receipts(self, request: web.Request) -> web.Response:
+        """GET /sim/receipts: the emergency receipts, newest first (not a Pushover route)."""
+        now = self.clock()
+        return web.json_response(
+            [
+                {
+                    "receipt": state.receipt,
+                    "users": state.users,
+                    "tags": state.tags,
+                    "acknowledged": state.acknowledged,
+                    "expired": now >= state.expires_at or state.canceled,
+                }
+                for state in reversed(self.receipts.values())
+            ]
+        )
+
+    async def _handle_acknowledge(self, request: web.Request) -> web.Response:
+        """POST /sim/receipts/{receipt|latest}/acknowledge[?user=&device=] (not Pushover's).
+
+        Acknowledges as a person on a phone would; ``latest`` is the newest receipt.
+        """
+        receipt = request.match_info["receipt"]
+        if receipt == "latest":
+            receipt = next(reversed(self.receipts), "")
+        state = self.receipts.get(receipt)
+        if state is None:
+            return web.json_response({"error": "no such receipt"}, status=404)
+        fields = {**request.query, **await request.post()}
+        user = str(fields.get("user") or "") or None
+        if user is not None and user not in state.users:
+            return web.json_response({"error": "the user did not get this alert"}, status=400)
+        device = str(fields.get("device") or "") or None
+        await self.acknowledge(receipt, user=user, device=device)
+        return web.json_response(
+            {
+                "receipt": receipt,
+                "acknowledged_by": state.acknowledged_by,
+                "acknowledged_by_device": state.acknowledged_by_device,
+            }
+        )
+
     async def acknowledge(
         self, receipt: str, *, user: str | None = None, device: str | None = None
     ) -> None:
@@ -949,7 +1050,9 @@ class PushoverSimulator:
         if user is None:
             raise PushoverError(["user key is invalid"], user="invalid")
         if not user.devices:
-            raise PushoverError(["user is valid but has no active devices"], user="invalid")
+            error = PushoverError(["user is valid but has no active devices"])
+            error.keys = {"user": "invalid"} if self.no_devices_verdict else {}
+            raise error
         device = params.get("device")
         if device and device not in user.devices:
             raise PushoverError(
@@ -1227,7 +1330,10 @@ class PushoverSimulator:
             raise PushoverError(["invalid email and/or password"], email="invalid")
         if user.twofa and params.get("twofa") != user.twofa:
             raise PushoverError(
-                ["two-factor authentication code required"], status=412, twofa="invalid"
+                ["two-factor authentication code required"],
+                status=412,
+                twofa="invalid",
+                totp="two factor auth required",  # what Open Clients test for (NOTES.md)
             )
         secret = new_key(60)
         self.sessions[secret] = user.key
@@ -1246,10 +1352,15 @@ class PushoverSimulator:
             raise PushoverError({"os": ["is invalid"]})
         if not DEVICE_RE.match(name):
             raise PushoverError({"name": ["is invalid"]})
-        if name in user.devices:
+        if name in user.devices and params.get("force") != "1":
             raise PushoverError({"name": ["has already been taken"]})
+        for taken in self._open_client_devices_of(user.key):  # force=1 takes the name over
+            if taken.name == name:
+                await self.close_websockets(taken.device_id, abrupt=False)
+                del self.open_client_devices[taken.device_id]
         device_id = new_key(40)
-        user.devices.append(name)
+        if name not in user.devices:
+            user.devices.append(name)
         if "Desktop" not in user.licenses:
             user.licenses.append("Desktop")
         self.open_client_devices[device_id] = OpenClientDevice(device_id, name, user.key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+import hashlib
 import secrets
 import string
 import time
@@ -46,6 +47,12 @@ SOUND_CODES = {"pushover": "po"}
 def new_key(length: int = 30) -> str:
     """Return a random identifier of letters and digits."""
     return "".join(secrets.choice(ALPHABET) for _ in range(length))
+
+
+def stable_key(label: str, length: int = 30) -> str:
+    """Return an identifier of letters and digits that is the same for a label every time."""
+    digest = hashlib.sha256(f"pushover-simulator demo {label}".encode()).digest()
+    return "".join(ALPHABET[byte % len(ALPHABET)] for byte in digest[:length])
 
 
 def next_reset(now: float) -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_USER, ConfigSubentry
@@ -18,6 +21,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.pushover_plus.config_flow import (
     PushoverPlusConfigFlow,
+    legacy_sender_unique_id,
     normalize_api_url,
     sender_unique_id,
     with_api_url,
@@ -44,7 +48,7 @@ from custom_components.pushover_plus.const import (
 )
 from pushover_simulator import PushoverSimulator
 
-from .conftest import Account
+from .conftest import RECEIVER_EMAIL, RECEIVER_PASSWORD, Account, add_receiver_entry
 
 ADVANCED = {"source": SOURCE_USER, "show_advanced_options": True}
 
@@ -83,7 +87,8 @@ async def test_sender_created_after_checking_credentials(
         CONF_API_URL: simulator.base_url,
     }
     entry = result["result"]
-    assert entry.unique_id == sender_unique_id(account.token, account.user)
+    assert entry.unique_id == sender_unique_id(account.user)
+    assert entry.minor_version == 2
     assert account.token not in entry.unique_id
     assert account.user not in entry.unique_id
     assert entry.options[CONF_HOLD_WHEN_OFFLINE] is True
@@ -109,6 +114,7 @@ async def test_api_url_is_in_a_collapsed_section(hass: HomeAssistant) -> None:
         ("bad_token", CONF_API_TOKEN, "invalid_api_token"),
         ("bad_user", CONF_USER_KEY, "invalid_user_key"),
         ("no_devices", CONF_USER_KEY, "no_active_devices"),
+        ("no_devices_text_only", CONF_USER_KEY, "no_active_devices"),
     ],
 )
 async def test_sender_credential_errors_then_recovery(
@@ -127,6 +133,8 @@ async def test_sender_credential_errors_then_recovery(
         user = unknown
     else:
         user = simulator.add_user(devices=())
+        # Whether Pushover adds "user": "invalid" to this refusal is unknown: the text decides.
+        simulator.no_devices_verdict = credentials == "no_devices"
     flow_id = await _sender_form(hass)
     result = await hass.config_entries.flow.async_configure(
         flow_id,
@@ -172,8 +180,8 @@ async def test_sender_cannot_connect_and_server_error(
             "advanced": {CONF_API_URL: simulator.base_url},
         },
     )
-    assert result["errors"] == {"base": "unknown_error"}
-    assert result["description_placeholders"]["error"]
+    assert result["errors"] == {"base": "server_error"}
+    assert result["description_placeholders"] == {"status": "500"}
 
 
 async def test_sender_rejects_plain_http_to_remote_hosts(
@@ -189,7 +197,7 @@ async def test_sender_rejects_plain_http_to_remote_hosts(
             "advanced": {CONF_API_URL: "http://api.example.com/1/"},
         },
     )
-    assert result["errors"] == {CONF_API_URL: "invalid_api_url"}
+    assert result["errors"] == {"advanced": "invalid_api_url"}
     assert len(simulator.requests) == before
 
 
@@ -197,6 +205,9 @@ async def test_sender_rejects_plain_http_to_remote_hosts(
     ("value", "expected"),
     [
         ("https://api.pushover.net/1", "https://api.pushover.net/1/"),
+        ("https://api.pushover.net", "https://api.pushover.net/1/"),
+        ("http://127.0.0.1:8765/", "http://127.0.0.1:8765/1/"),
+        ("http://127.0.0.1:8765/api", "http://127.0.0.1:8765/api/"),
         ("http://127.0.0.1:8765/1/", "http://127.0.0.1:8765/1/"),
         ("http://localhost:8765/1/", "http://localhost:8765/1/"),
         ("http://[::1]:8765/1/", "http://[::1]:8765/1/"),
@@ -228,6 +239,18 @@ async def test_duplicate_sender_aborts(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
 
+    # Another application's token for the same user key is the same entry.
+    flow_id = await _sender_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            CONF_API_TOKEN: simulator.add_app("Other"),
+            CONF_USER_KEY: account.user,
+            "advanced": {CONF_API_URL: simulator.base_url},
+        },
+    )
+    assert result["reason"] == "already_configured"
+
 
 async def test_reauth_updates_token(
     hass: HomeAssistant,
@@ -248,61 +271,61 @@ async def test_reauth_updates_token(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert sender_entry.data[CONF_API_TOKEN] == new_token
-    assert sender_entry.unique_id == sender_unique_id(new_token, account.user)
+    assert sender_entry.unique_id == sender_unique_id(account.user)  # unchanged
 
 
-async def test_reconfigure_changes_user_key(
+async def test_reconfigure_changes_token_and_checks_it(
     hass: HomeAssistant,
     simulator: PushoverSimulator,
     account: Account,
     sender_entry: MockConfigEntry,
 ) -> None:
+    unique_id = sender_entry.unique_id
+    new_token = simulator.add_app("Home 2")
     result = await sender_entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
-            CONF_API_TOKEN: account.token,
-            CONF_USER_KEY: account.other_user,
+            CONF_API_TOKEN: new_token,
+            CONF_USER_KEY: account.user,
             "advanced": {CONF_API_URL: "http://example.com/1/"},
         },
     )
-    assert result["errors"] == {CONF_API_URL: "invalid_api_url"}
+    assert result["errors"] == {"advanced": "invalid_api_url"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
-            CONF_API_TOKEN: account.token,
-            CONF_USER_KEY: "u" * 30,
+            CONF_API_TOKEN: "t" * 30,
+            CONF_USER_KEY: account.user,
             "advanced": {CONF_API_URL: simulator.base_url},
         },
     )
-    assert result["errors"] == {CONF_USER_KEY: "invalid_user_key"}
+    assert result["errors"] == {CONF_API_TOKEN: "invalid_api_token"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
-            CONF_API_TOKEN: account.token,
-            CONF_USER_KEY: account.other_user,
+            CONF_API_TOKEN: new_token,
+            CONF_USER_KEY: account.user,
             "advanced": {CONF_API_URL: simulator.base_url},
         },
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert sender_entry.data[CONF_USER_KEY] == account.other_user
-    assert sender_entry.unique_id == sender_unique_id(account.token, account.other_user)
+    assert sender_entry.data[CONF_API_TOKEN] == new_token
+    assert sender_entry.unique_id == unique_id
 
 
-async def test_reconfigure_to_existing_entry_aborts(
+async def test_reconfigure_to_another_user_key_aborts(
     hass: HomeAssistant,
     simulator: PushoverSimulator,
     account: Account,
     sender_entry: MockConfigEntry,
 ) -> None:
-    MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=sender_unique_id(account.token, account.other_user),
-        data={CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER},
-    ).add_to_hass(hass)
+    """Another user or group key is another entry: reconfigure cannot switch to it."""
+    before = dict(sender_entry.data)
     result = await sender_entry.start_reconfigure_flow(hass)
+    requests = len(simulator.requests)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
@@ -312,7 +335,9 @@ async def test_reconfigure_to_existing_entry_aborts(
         },
     )
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "wrong_account"
+    assert dict(sender_entry.data) == before
+    assert len(simulator.requests) == requests
 
 
 async def test_options_validate_team_token(
@@ -576,7 +601,8 @@ async def test_receiver_two_factor_and_taken_name(
     )
     result = await hass.config_entries.flow.async_configure(flow_id, {CONF_TWOFA: "123456"})
     result = await hass.config_entries.flow.async_configure(flow_id, {CONF_DEVICE_NAME: "ha"})
-    assert result["errors"] == {CONF_DEVICE_NAME: "device_name_taken"}
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "device_taken"
 
 
 @pytest.mark.usefixtures("socket_enabled")
@@ -599,36 +625,58 @@ async def test_receiver_cannot_connect(hass: HomeAssistant) -> None:
             "advanced": {CONF_API_URL: "http://10.0.0.1/1/"},
         },
     )
-    assert result["errors"] == {CONF_API_URL: "invalid_api_url"}
+    assert result["errors"] == {"advanced": "invalid_api_url"}
 
 
 async def test_receiver_reauth_stores_new_secret(
     hass: HomeAssistant, simulator: PushoverSimulator
 ) -> None:
-    simulator.add_user(email="me@example.com", password="hunter22")
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Pushover ha",
-        unique_id="device1",
-        data={
-            CONF_ENTRY_TYPE: ENTRY_TYPE_RECEIVER,
-            CONF_SECRET: "old",
-            CONF_DEVICE_ID: "device1",
-            CONF_DEVICE_NAME: "ha",
-            CONF_API_URL: simulator.base_url,
-        },
-    )
-    entry.add_to_hass(hass)
+    entry, _ = await add_receiver_entry(hass, simulator)
+    old_secret, device_id = entry.data[CONF_SECRET], entry.data[CONF_DEVICE_ID]
     with patch("custom_components.pushover_plus.async_setup_entry", return_value=True):
         result = await entry.start_reauth_flow(hass)
         assert result["step_id"] == "receiver"
         result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_EMAIL: "me@example.com", CONF_PASSWORD: "hunter22"}
+            result["flow_id"], {CONF_EMAIL: RECEIVER_EMAIL, CONF_PASSWORD: RECEIVER_PASSWORD}
         )
         assert result["type"] is FlowResultType.ABORT
         assert result["reason"] == "reauth_successful"
-    assert entry.data[CONF_SECRET] not in ("old", "")
-    assert entry.data[CONF_DEVICE_ID] == "device1"
+    assert entry.data[CONF_SECRET] not in (old_secret, "")
+    assert entry.data[CONF_DEVICE_ID] == device_id
+    assert entry.unique_id == device_id
+
+
+@pytest.mark.usefixtures("no_entry_setup")
+async def test_receiver_relogin_to_another_account_aborts(
+    hass: HomeAssistant, simulator: PushoverSimulator
+) -> None:
+    """A login of another account cannot take over this entry: its device is not there."""
+    entry, _ = await add_receiver_entry(hass, simulator)
+    before = dict(entry.data)
+    simulator.add_user(email="other@example.com", password="other-pw")
+    for start in (entry.start_reauth_flow, entry.start_reconfigure_flow):
+        result = await start(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_EMAIL: "other@example.com", CONF_PASSWORD: "other-pw"}
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "wrong_account"
+    assert dict(entry.data) == before
+
+
+@pytest.mark.usefixtures("no_entry_setup")
+async def test_receiver_relogin_check_unreachable(
+    hass: HomeAssistant, simulator: PushoverSimulator
+) -> None:
+    entry, _ = await add_receiver_entry(hass, simulator)
+    result = await entry.start_reauth_flow(hass)
+    # aiohttp itself resends an idempotent GET once when a kept-alive connection drops
+    simulator.inject_fault("drop", path="messages", count=2)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_EMAIL: RECEIVER_EMAIL, CONF_PASSWORD: RECEIVER_PASSWORD}
+    )
+    assert result["step_id"] == "receiver"
+    assert result["errors"] == {"base": "cannot_connect"}
 
 
 # ---------------------------------------------------------------- import from core pushover
@@ -792,44 +840,29 @@ async def test_options_team_check_server_error(
             CONF_MAX_HELD_AGE: 1,
         },
     )
-    assert result["errors"] == {"base": "unknown_error"}
-    assert "500" in result["description_placeholders"]["error"]
-
-
-def _receiver_entry(simulator: PushoverSimulator, device_id: str = "device1") -> MockConfigEntry:
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Pushover ha",
-        unique_id=device_id,
-        data={
-            CONF_ENTRY_TYPE: ENTRY_TYPE_RECEIVER,
-            CONF_SECRET: "old",
-            CONF_DEVICE_ID: device_id,
-            CONF_DEVICE_NAME: "ha",
-            CONF_API_URL: simulator.base_url,
-        },
-    )
+    assert result["errors"] == {"base": "server_error"}
+    assert result["description_placeholders"] == {"status": "500"}
 
 
 @pytest.mark.usefixtures("no_entry_setup")
 async def test_receiver_reconfigure_logs_in_again(
     hass: HomeAssistant, simulator: PushoverSimulator
 ) -> None:
-    simulator.add_user(email="me@example.com", password="hunter22", twofa="123456")
-    entry = _receiver_entry(simulator)
-    entry.add_to_hass(hass)
+    entry, user = await add_receiver_entry(hass, simulator)
+    simulator.users[user].twofa = "123456"
+    old_secret = entry.data[CONF_SECRET]
     result = await entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "receiver"
     assert "advanced" not in result["data_schema"].schema
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_EMAIL: "me@example.com", CONF_PASSWORD: "hunter22"}
+        result["flow_id"], {CONF_EMAIL: RECEIVER_EMAIL, CONF_PASSWORD: RECEIVER_PASSWORD}
     )
     assert result["step_id"] == "twofa"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_TWOFA: "123456"}
     )
     assert result["reason"] == "reconfigure_successful"
-    assert entry.data[CONF_SECRET] != "old"
+    assert entry.data[CONF_SECRET] != old_secret
 
 
 @pytest.mark.usefixtures("no_entry_setup")
@@ -845,7 +878,7 @@ async def test_receiver_login_server_error_and_code_refused(
     }
     simulator.inject_fault("500", path="login")
     result = await hass.config_entries.flow.async_configure(flow_id, credentials)
-    assert result["errors"] == {"base": "unknown_error"}
+    assert result["errors"] == {"base": "server_error"}
     result = await hass.config_entries.flow.async_configure(flow_id, credentials)
     assert result["step_id"] == "twofa"
     simulator.users[user].password = "changed"  # a refusal other than 412 while in the code step
@@ -873,8 +906,336 @@ async def test_receiver_device_refused_and_unreachable(
     assert result["errors"] == {"base": "cannot_connect"}
     simulator.inject_fault("503", path="devices")
     result = await hass.config_entries.flow.async_configure(flow_id, {CONF_DEVICE_NAME: "ha"})
-    assert result["errors"] == {"base": "unknown_error"}
+    assert result["errors"] == {"base": "server_error"}
+    assert result["description_placeholders"] == {"status": "503"}
     simulator.sessions.clear()  # the session secret was revoked meanwhile
     result = await hass.config_entries.flow.async_configure(flow_id, {CONF_DEVICE_NAME: "ha"})
     assert result["errors"] == {CONF_DEVICE_NAME: "device_name_refused"}
     assert "secret" in result["description_placeholders"]["error"]
+
+
+# ---------------------------------------------------------------- what a new user meets
+
+
+def _assert_errors_shown(result: dict[str, Any]) -> None:
+    """Every error is on a field or section of the form, or the form's own: none unseen.
+
+    The frontend shows an error keyed by a top-level field or section name, or "base";
+    one keyed by a field the form lacks, or by a field inside a section, is not shown.
+    """
+    assert result["errors"]
+    shown = {str(key) for key in result["data_schema"].schema} | {"base"}
+    assert set(result["errors"]) <= shown, result["errors"]
+
+
+def _suggested(result: dict[str, Any], *path: str) -> object:
+    """The suggested value of a field (a path through a section)."""
+    schema = result["data_schema"]
+    for name in path[:-1]:
+        schema = next(value for key, value in schema.schema.items() if key == name).schema
+    marker = next(key for key in schema.schema if key == path[-1])
+    return (marker.description or {}).get("suggested_value")
+
+
+async def test_keys_are_checked_locally_before_anything_is_sent(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    loaded_sender: MockConfigEntry,
+) -> None:
+    before = len(simulator.requests)
+    flow_id = await _sender_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            CONF_API_TOKEN: "abcde",
+            CONF_USER_KEY: account.other_user[:29],
+            "advanced": {CONF_API_URL: simulator.base_url},
+        },
+    )
+    assert result["errors"] == {CONF_API_TOKEN: "key_format", CONF_USER_KEY: "key_format"}
+    _assert_errors_shown(result)
+
+    result = await loaded_sender.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: "short"}
+    )
+    assert result["errors"] == {CONF_API_TOKEN: "key_format"}
+
+    result = await hass.config_entries.options.async_init(loaded_sender.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_TEAM_TOKEN: "team",
+            CONF_HOLD_WHEN_OFFLINE: True,
+            CONF_USE_WEBHOOK: False,
+            CONF_RECEIPT_POLL_INTERVAL: 5,
+            CONF_MAX_HELD_AGE: 1,
+        },
+    )
+    assert result["errors"] == {CONF_TEAM_TOKEN: "key_format"}
+
+    result = await hass.config_entries.subentries.async_init(
+        (loaded_sender.entry_id, SUBENTRY_TYPE_RECIPIENT), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Partner", CONF_USER_KEY: "u" * 31}
+    )
+    assert result["errors"] == {CONF_USER_KEY: "key_format"}
+    assert len(simulator.requests) == before
+
+
+async def test_api_url_without_the_version_path(
+    hass: HomeAssistant, simulator: PushoverSimulator, account: Account
+) -> None:
+    """A bare host gets /1/; another path is refused at once, not with "HTTP 404"."""
+    flow_id = await _sender_form(hass)
+    before = len(simulator.requests)
+    credentials = {CONF_API_TOKEN: account.token, CONF_USER_KEY: account.user}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {**credentials, "advanced": {CONF_API_URL: simulator.base_url + "messages"}}
+    )
+    assert result["errors"] == {"advanced": "api_url_version"}
+    _assert_errors_shown(result)
+    assert len(simulator.requests) == before
+    with patch("custom_components.pushover_plus.async_setup_entry", return_value=True):
+        result = await hass.config_entries.flow.async_configure(
+            flow_id,
+            {**credentials, "advanced": {CONF_API_URL: simulator.base_url.removesuffix("/1/")}},
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_API_URL] == simulator.base_url
+
+
+async def test_reauth_shows_user_key_errors_on_its_form(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    sender_entry: MockConfigEntry,
+) -> None:
+    """The reauth form has only the token: a user-key refusal is the form's own error."""
+    simulator.users[account.user].devices.clear()
+    result = await sender_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: account.token}
+    )
+    assert result["errors"] == {"base": "no_active_devices"}
+    _assert_errors_shown(result)
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_failed_receiver_login_keeps_the_api_url(
+    hass: HomeAssistant, simulator: PushoverSimulator
+) -> None:
+    simulator.add_user(email="me@example.com", password="hunter22")
+    flow_id = await _receiver_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            CONF_EMAIL: "me@example.com",
+            CONF_PASSWORD: "wrong",
+            "advanced": {CONF_API_URL: simulator.base_url},
+        },
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    _assert_errors_shown(result)
+    assert result["description_placeholders"] == {}  # no raw Pushover text
+    assert _suggested(result, CONF_EMAIL) == "me@example.com"
+    assert _suggested(result, "advanced", CONF_API_URL) == simulator.base_url
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            CONF_EMAIL: "me@example.com",
+            CONF_PASSWORD: "hunter22",
+            "advanced": {CONF_API_URL: "http://192.168.1.2:8765/1/"},
+        },
+    )
+    assert result["errors"] == {"advanced": "invalid_api_url"}
+    _assert_errors_shown(result)
+    assert _suggested(result, "advanced", CONF_API_URL) == "http://192.168.1.2:8765/1/"
+
+
+@pytest.mark.usefixtures("no_entry_setup")
+async def test_taken_device_name_can_be_taken_over(
+    hass: HomeAssistant, simulator: PushoverSimulator
+) -> None:
+    """Re-adding a receiver whose name is used: take that device over (force=1)."""
+    _, user = await add_receiver_entry(hass, simulator)
+    (old_device,) = simulator.open_client_devices
+    credentials = {
+        CONF_EMAIL: RECEIVER_EMAIL,
+        CONF_PASSWORD: RECEIVER_PASSWORD,
+        "advanced": {CONF_API_URL: simulator.base_url},
+    }
+    flow_id = await _receiver_form(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, credentials)
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_DEVICE_NAME: "ha"})
+    assert result["step_id"] == "device_taken"
+    assert result["menu_options"] == ["device_takeover", "device"]
+    assert result["description_placeholders"] == {"name": "ha"}
+    # "Choose another name" goes back to the name, as typed.
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "device"})
+    assert result["step_id"] == "device"
+    assert _suggested(result, CONF_DEVICE_NAME) == "ha"
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_DEVICE_NAME: "ha"})
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"next_step_id": "device_takeover"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    device_id = result["data"][CONF_DEVICE_ID]
+    assert list(simulator.open_client_devices) == [device_id] != [old_device]
+    assert simulator.users[user].devices.count("ha") == 1
+    assert simulator.requests[-1].params["force"] == "1"
+
+
+@pytest.mark.usefixtures("no_entry_setup")
+async def test_take_over_refused(hass: HomeAssistant, simulator: PushoverSimulator) -> None:
+    await add_receiver_entry(hass, simulator)
+    flow_id = await _receiver_form(hass)
+    await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            CONF_EMAIL: RECEIVER_EMAIL,
+            CONF_PASSWORD: RECEIVER_PASSWORD,
+            "advanced": {CONF_API_URL: simulator.base_url},
+        },
+    )
+    await hass.config_entries.flow.async_configure(flow_id, {CONF_DEVICE_NAME: "ha"})
+    simulator.sessions.clear()  # the login expired meanwhile
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"next_step_id": "device_takeover"}
+    )
+    assert result["step_id"] == "device"
+    assert result["errors"] == {CONF_DEVICE_NAME: "device_name_refused"}
+    assert "secret" in result["description_placeholders"]["error"]
+
+
+async def test_recipient_with_the_entrys_own_key_aborts(
+    hass: HomeAssistant, account: Account, loaded_sender: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.subentries.async_init(
+        (loaded_sender.entry_id, SUBENTRY_TYPE_RECIPIENT), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Me", CONF_USER_KEY: account.user}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "entry_user_key"
+
+
+async def test_recipient_errors_of_the_entry_token_are_shown(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    loaded_sender: MockConfigEntry,
+) -> None:
+    result = await hass.config_entries.subentries.async_init(
+        (loaded_sender.entry_id, SUBENTRY_TYPE_RECIPIENT), context={"source": SOURCE_USER}
+    )
+    del simulator.apps[account.token]  # the token was revoked since
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Partner", CONF_USER_KEY: account.other_user}
+    )
+    assert result["errors"] == {"base": "invalid_api_token"}
+    _assert_errors_shown(result)
+
+
+def test_descriptions_carry_no_raw_error_text() -> None:
+    """Pushover's English text goes only into an error, never into a step description."""
+    folder = Path(__file__).resolve().parent.parent / "custom_components/pushover_plus/translations"
+    found = []
+    for path in sorted(folder.glob("*.json")):
+        translations = json.loads(path.read_text(encoding="utf-8"))
+        for section in ("config", "options", "config_subentries"):
+            flows = translations[section]
+            for flow in flows.values() if section == "config_subentries" else [flows]:
+                for step_id, step in flow["step"].items():
+                    if "{error}" in step.get("description", ""):
+                        found.append(f"{path.name} {section} {step_id}")
+    assert not found
+
+
+# ---------------------------------------------------------------- unique ids
+
+
+async def test_sender_entries_of_version_1_1_get_the_stable_unique_id(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """1.1 derived the id from the token too; two entries for one key keep the second's."""
+    entries = []
+    for title, token in (("Home", account.token), ("Alarm", simulator.add_app("Alarm"))):
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title=title,
+            unique_id=legacy_sender_unique_id(token, account.user),
+            minor_version=1,
+            data={
+                CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER,
+                CONF_API_TOKEN: token,
+                CONF_USER_KEY: account.user,
+                CONF_API_URL: simulator.base_url,
+            },
+            options={CONF_USE_WEBHOOK: False},
+        )
+        entry.add_to_hass(hass)
+        entries.append(entry)
+    home, alarm = entries
+    assert await hass.config_entries.async_setup(home.entry_id)  # sets up both
+    await hass.async_block_till_done()
+    assert (home.unique_id, home.minor_version) == (sender_unique_id(account.user), 2)
+    assert alarm.unique_id == legacy_sender_unique_id(alarm.data[CONF_API_TOKEN], account.user)
+    assert alarm.minor_version == 2
+    assert "Alarm sends to the same user key as Home" in caplog.text
+
+
+async def test_receiver_entries_of_version_1_1_keep_their_unique_id(
+    hass: HomeAssistant, simulator: PushoverSimulator
+) -> None:
+    entry, _ = await add_receiver_entry(hass, simulator)
+    unique_id = entry.unique_id
+    with patch("custom_components.pushover_plus.async_setup_entry", return_value=True):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+    assert (entry.unique_id, entry.minor_version) == (unique_id, 2)
+
+
+async def test_reconfigure_checks_the_key_format_first(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    sender_entry: MockConfigEntry,
+) -> None:
+    result = await sender_entry.start_reconfigure_flow(hass)
+    before = len(simulator.requests)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_API_TOKEN: account.token + " x",
+            CONF_USER_KEY: account.user,
+            "advanced": {CONF_API_URL: simulator.base_url},
+        },
+    )
+    assert result["errors"] == {CONF_API_TOKEN: "key_format"}
+    assert len(simulator.requests) == before
+
+
+async def test_unexpected_refusal_shows_pushovers_text(
+    hass: HomeAssistant, simulator: PushoverSimulator, account: Account
+) -> None:
+    """Only an unexpected refusal carries Pushover's own words: they are the information."""
+    flow_id = await _sender_form(hass)
+    simulator.inject_fault("429", path="validate")
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            CONF_API_TOKEN: account.token,
+            CONF_USER_KEY: account.user,
+            "advanced": {CONF_API_URL: simulator.base_url},
+        },
+    )
+    assert result["errors"] == {"base": "unknown_error"}
+    assert result["description_placeholders"] == {
+        "error": "application has exceeded current limit of 10000 messages"
+    }

@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from homeassistant.config_entries import ConfigSubentry
-from homeassistant.core import HomeAssistant
+from homeassistant.config_entries import SOURCE_USER, ConfigSubentry
+from homeassistant.const import CONF_NAME, EVENT_STATE_CHANGED
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
+from homeassistant.util.yaml import load_yaml
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -20,11 +22,13 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.pushover_plus.const import (
     CONF_DEVICES,
+    CONF_RECEIPT_POLL_INTERVAL,
     CONF_USER_KEY,
     DOMAIN,
     SUBENTRY_TYPE_RECIPIENT,
 )
 from pushover_simulator import PushoverSimulator
+from pushover_simulator.state import BUILTIN_SOUNDS
 
 from .conftest import JPEG, Account
 
@@ -158,6 +162,93 @@ async def test_recipient_subentry_sends_to_its_key_and_devices(
     delivery = simulator.deliveries[-1]
     assert delivery.user == account.other_user
     assert delivery.params["device"] == "pixel"
+
+
+async def test_recipients_come_and_go_without_a_reload(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    loaded_sender: MockConfigEntry,
+) -> None:
+    """Adding, changing or removing a recipient touches only its own entity.
+
+    A reload would make every entity unavailable for a moment; the emergency event entity
+    would report "unavailable" and then its last event again, firing state triggers.
+    """
+    runtime = loaded_sender.runtime_data
+    others = [state.entity_id for state in hass.states.async_all() if state.domain != "sun"]
+    assert {"notify.home", "event.home_emergency_alert"} <= set(others)
+    changed: list[str] = []
+
+    @callback
+    def record(event: Event[EventStateChangedData]) -> None:
+        changed.append(event.data["entity_id"])
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, record)
+
+    result = await hass.config_entries.subentries.async_init(
+        (loaded_sender.entry_id, SUBENTRY_TYPE_RECIPIENT), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Partner", CONF_USER_KEY: account.other_user}
+    )
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], {})
+    await hass.async_block_till_done()
+    assert hass.states.get("notify.partner") is not None
+    assert changed == ["notify.partner"]
+
+    (subentry,) = loaded_sender.subentries.values()
+    result = await loaded_sender.start_subentry_reconfigure_flow(hass, subentry.subentry_id)
+    await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_DEVICES: ["pixel"]}
+    )
+    await hass.async_block_till_done()
+    assert changed == ["notify.partner"]
+
+    assert hass.config_entries.async_remove_subentry(loaded_sender, subentry.subentry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get("notify.partner") is None
+    assert changed == ["notify.partner", "notify.partner"]
+    assert loaded_sender.runtime_data is runtime  # never reloaded
+    assert all(hass.states.get(entity_id).state != "unavailable" for entity_id in others)
+
+
+async def test_a_changed_recipient_sends_to_its_new_devices(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    loaded_sender: MockConfigEntry,
+) -> None:
+    hass.config_entries.async_add_subentry(
+        loaded_sender,
+        ConfigSubentry(
+            data={CONF_USER_KEY: account.other_user, CONF_DEVICES: []},
+            subentry_type=SUBENTRY_TYPE_RECIPIENT,
+            title="Partner",
+            unique_id="partner",
+        ),
+    )
+    await hass.async_block_till_done()
+    (subentry,) = loaded_sender.subentries.values()
+    hass.config_entries.async_update_subentry(
+        loaded_sender, subentry, data={CONF_USER_KEY: account.other_user, CONF_DEVICES: ["pixel"]}
+    )
+    await hass.async_block_till_done()
+    await hass.services.async_call(
+        DOMAIN, "send_message", {"entity_id": "notify.partner", "message": "hi"}, blocking=True
+    )
+    assert simulator.deliveries[-1].params["device"] == "pixel"
+
+
+async def test_changed_options_still_reload(
+    hass: HomeAssistant, loaded_sender: MockConfigEntry
+) -> None:
+    runtime = loaded_sender.runtime_data
+    hass.config_entries.async_update_entry(
+        loaded_sender, options={**loaded_sender.options, CONF_RECEIPT_POLL_INTERVAL: 10}
+    )
+    await hass.async_block_till_done()
+    assert loaded_sender.runtime_data is not runtime
 
 
 # ---------------------------------------------------------------- attachments
@@ -406,3 +497,15 @@ async def test_quota_exhausted_raises_and_opens_repair_issue(
     assert err.value.translation_key == "quota_exceeded"
     assert issue_registry.async_get_issue(DOMAIN, f"quota_exhausted_{loaded_sender.entry_id}")
     assert hass.states.get("sensor.home_messages_remaining").state == "0"
+
+
+def test_sound_offers_pushovers_sounds_and_takes_custom_ones() -> None:
+    """`sound` is a dropdown of Pushover's own sounds that still accepts a custom name."""
+    services = load_yaml(
+        Path(__file__).parent.parent / "custom_components/pushover_plus/services.yaml"
+    )
+    for action in ("send_message", "migrate_subscription"):
+        select = services[action]["fields"]["sound"]["selector"]["select"]
+        assert select["custom_value"] is True
+        assert select["options"] == list(BUILTIN_SOUNDS)
+        assert select["translation_key"] == "sound"

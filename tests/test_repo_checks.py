@@ -729,7 +729,10 @@ def test_minimum_requirements_carry_the_test_only_packages() -> None:
     """scripts/test-minimum runs the same tests: every test-only package is pinned there too."""
     latest, minimum = _pins("requirements_test.txt"), _pins("requirements_test_minimum.txt")
     # Pinned per Home Assistant release, or only used by scripts/test (lint and types).
-    per_release = {"pytest-homeassistant-custom-component", "pyturbojpeg", "ruff", "mypy"}
+    per_release = {
+        *("pytest-homeassistant-custom-component", "pyturbojpeg", "home-assistant-frontend"),
+        *("ruff", "mypy"),
+    }
     for package, version in latest.items():
         if package not in per_release:
             assert minimum.get(package) == version, f"{package} missing in the minimum pins"

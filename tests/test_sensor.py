@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, translation
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.pushover_plus.const import DOMAIN
 from pushover_simulator import PushoverSimulator
 
 from .conftest import Account, ask, paths
@@ -100,3 +101,28 @@ async def test_license_credits_sensor(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert hass.states.get(LICENSE_SENSOR).state == "7"
     assert paths(simulator).count("/1/licenses.json") == 6
+
+
+async def test_units_are_translated(hass: HomeAssistant, sender_entry: MockConfigEntry) -> None:
+    """Units have translations: the frontend shows them in the user's language.
+
+    The state itself keeps the English unit whatever the language (Home Assistant's rule,
+    so that statistics do not change unit with the language).
+    """
+    hass.config.language = "de"
+    assert await hass.config_entries.async_setup(sender_entry.entry_id)
+    await hass.async_block_till_done()
+    state = hass.states.get("sensor.home_verbleibende_nachrichten")
+    assert state.attributes["unit_of_measurement"] == "messages"
+    german = await translation.async_get_translations(hass, "de", "entity", {DOMAIN})
+    prefix = f"component.{DOMAIN}.entity.sensor"
+    assert {
+        key: german[f"{prefix}.{key}.unit_of_measurement"]
+        for key in ("limit", "remaining", "active_alerts", "queued_messages", "license_credits")
+    } == {
+        "limit": "Nachrichten",
+        "remaining": "Nachrichten",
+        "active_alerts": "Alarme",
+        "queued_messages": "Nachrichten",
+        "license_credits": "Guthaben",
+    }

@@ -1209,12 +1209,14 @@ async def test_login(api: Api, simulator: PushoverSimulator) -> None:
         needs_code,
         status=412,
         twofa="invalid",
+        totp="two factor auth required",
     )
     refused(
         await api.post("users/login.json", email="2fa@example.com", password="pw", twofa="000000"),
         needs_code,
         status=412,
         twofa="invalid",
+        totp="two factor auth required",
     )
     body = ok(
         await api.post("users/login.json", email="2fa@example.com", password="pw", twofa="123456")
@@ -1664,16 +1666,11 @@ async def test_demo_seeds_working_credentials(api: Api, simulator: PushoverSimul
     )
 
 
-async def test_command_line_serves_the_demo_until_interrupted(
-    session: aiohttp.ClientSession, socket_enabled: None
-) -> None:
+async def _run_command_line(state: Path) -> tuple[list[str], dict[str, str], Any]:
+    """Start `python -m pushover_simulator --seed-demo --state <state>`; read its banner."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "pushover_simulator",
-        "--port",
-        "0",
-        "--seed-demo",
+        *(sys.executable, "-m", "pushover_simulator", "--port", "0", "--seed-demo"),
+        *("--state", str(state)),
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
         env={key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"},
@@ -1681,19 +1678,65 @@ async def test_command_line_serves_the_demo_until_interrupted(
     assert process.stdout is not None
     try:
         async with asyncio.timeout(20):
-            lines = [(await process.stdout.readline()).decode().split() for _ in range(10)]
-        banner, demo = lines[0], dict(lines[1:])  # "Pushover simulator: <url>  websocket: …"
+            lines: list[str] = []
+            while not lines or not lines[-1].startswith("    curl"):
+                lines.append((await process.stdout.readline()).decode().rstrip("\n"))
+    except BaseException:
+        process.kill()
+        await process.wait()
+        raise
+    demo = dict(line.split() for line in lines[1:] if len(line.split()) == 2)
+    return lines, demo, process
+
+
+async def _stop(process: Any, signum: int) -> None:
+    process.send_signal(signum)
+    async with asyncio.timeout(10):
+        assert await process.wait() == 0  # Ctrl-C and SIGTERM are clean exits
+
+
+async def test_command_line_keeps_the_demo_across_restarts(
+    session: aiohttp.ClientSession, socket_enabled: None, tmp_path: Path
+) -> None:
+    """The same credentials on every start; Open Client logins and devices carried over."""
+    state = tmp_path / "simulator-state.json"
+    lines, demo, process = await _run_command_line(state)
+    try:
+        base = lines[0].split()[2]  # "Pushover simulator: <url>  websocket: …"
         data = {"token": demo["api_token"], "user": demo["group_key"], "message": "x"}
-        async with session.post(banner[2] + "messages.json", data=data) as response:
+        async with session.post(base + "messages.json", data=data) as response:
             assert response.status == 200
-        process.send_signal(signal.SIGINT)
-        async with asyncio.timeout(10):
-            assert await process.wait() == 0  # Ctrl-C is a clean exit
+        login = {"email": demo["open_client_email"], "password": demo["open_client_password"]}
+        async with session.post(base + "users/login.json", data=login) as response:
+            secret = (await response.json())["secret"]
+        register = {"secret": secret, "name": "homeassistant", "os": "O"}
+        async with session.post(base + "devices.json", data=register) as response:
+            device_id = (await response.json())["id"]
+        root = base.removesuffix("/1/")
+        assert lines[-1] == f"    curl -X POST {root}/sim/receipts/latest/acknowledge"
+        await _stop(process, signal.SIGTERM)
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
-    assert set(demo) >= {"api_token", "user_key", "group_key", "team_token", "twofa_code"}
+    assert set(demo) >= {"api_token", "user_key", "open_client_user_key", "twofa_code"}
+
+    again_lines, again, process = await _run_command_line(state)
+    try:
+        assert again == demo
+        assert "taken back" in "\n".join(again_lines)
+        base = again_lines[0].split()[2]
+        query = {"secret": secret, "device_id": device_id}
+        async with session.get(base + "messages.json", params=query) as response:
+            assert response.status == 200, await response.text()
+        message = {"token": demo["api_token"], "user": demo["open_client_user_key"]}
+        async with session.post(base + "messages.json", data={**message, "message": "hi"}) as r:
+            assert r.status == 200  # the Open Client user has its device again
+        await _stop(process, signal.SIGINT)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
 
 
 def test_command_line_help() -> None:
@@ -1708,3 +1751,110 @@ def test_command_line_help() -> None:
     assert result.returncode == 0, result.stderr
     assert "--port" in result.stdout
     assert "--seed-demo" in result.stdout
+    assert "--state" in result.stdout
+
+
+def test_demo_credentials_are_the_same_every_time() -> None:
+    first, second = PushoverSimulator().demo(), PushoverSimulator().demo()
+    assert first == second
+    keys = [value for name, value in first.items() if name.endswith(("_key", "_token"))]
+    assert len(set(keys)) == len(keys) == 6
+    assert all(len(key) == 30 and key.isalnum() for key in keys)
+
+
+async def test_force_takes_a_taken_device_name_over(
+    api: Api, simulator: PushoverSimulator, account: Account, session: aiohttp.ClientSession
+) -> None:
+    user, secret, old_id = await open_client(api, simulator, name="home")
+    async with session.ws_connect(simulator.websocket_url) as socket:
+        await socket.send_str(f"login:{old_id}:{secret}\n")
+        await wait_until(lambda: old_id in simulator.websocket_logins)
+        refused(
+            await api.post("devices.json", secret=secret, name="home", os="O"),
+            {"name": ["has already been taken"]},
+        )
+        body = ok(await api.post("devices.json", secret=secret, name="home", os="O", force="1"))
+        assert (await socket.receive()).type is aiohttp.WSMsgType.CLOSE  # the old one is gone
+    assert list(simulator.open_client_devices) == [body["id"]] != [old_id]
+    assert simulator.users[user].devices == ["home"]
+    # A name of one of the user's other devices (an app) can be taken over too.
+    simulator.users[user].devices.append("phone")
+    ok(await api.post("devices.json", secret=secret, name="phone", os="O", force="1"))
+    assert simulator.users[user].devices == ["home", "phone"]
+
+
+async def test_no_devices_verdict_can_be_left_out(
+    api: Api, simulator: PushoverSimulator, account: Account
+) -> None:
+    """Whether Pushover names the user in this refusal is unknown; the tests try both."""
+    deviceless = simulator.add_user(devices=())
+    simulator.no_devices_verdict = False
+    refused(
+        await api.post("users/validate.json", token=account.token, user=deviceless),
+        ["user is valid but has no active devices"],
+    )
+
+
+async def test_acknowledge_from_outside(
+    api: Api, simulator: PushoverSimulator, account: Account, session: aiohttp.ClientSession
+) -> None:
+    """/sim/receipts lists the alerts; /sim/receipts/<receipt|latest>/acknowledge acks one."""
+    root = simulator.base_url.removesuffix("/1/")
+    emergency = {"token": account.token, "priority": "2", "retry": "30", "expire": "300"}
+    first = ok(await api.post("messages.json", **emergency, user=account.user, message="a"))
+    second = ok(await api.post("messages.json", **emergency, user=account.user, message="b"))
+    async with session.get(f"{root}/sim/receipts") as response:
+        listed = await response.json()
+    assert [item["receipt"] for item in listed] == [second["receipt"], first["receipt"]]
+    assert listed[0] == {
+        "receipt": second["receipt"],
+        "users": [account.user],
+        "tags": [],
+        "acknowledged": False,
+        "expired": False,
+    }
+    async with session.post(f"{root}/sim/receipts/latest/acknowledge") as response:
+        assert (await response.json()) == {
+            "receipt": second["receipt"],
+            "acknowledged_by": account.user,
+            "acknowledged_by_device": "phone",
+        }
+    receipt = ok(await api.get(f"receipts/{second['receipt']}.json", token=account.token))
+    assert receipt["acknowledged"] == 1
+    url = f"{root}/sim/receipts/{first['receipt']}/acknowledge"
+    async with session.post(url, data={"user": account.other_user}) as response:
+        assert response.status == 400  # not a recipient of this alert
+    async with session.post(url, params={"device": "tablet"}) as response:
+        assert (await response.json())["acknowledged_by_device"] == "tablet"
+    async with session.post(f"{root}/sim/receipts/{'x' * 30}/acknowledge") as response:
+        assert response.status == 404
+
+
+async def test_open_client_state_is_carried_over(
+    api: Api, simulator: PushoverSimulator, account: Account
+) -> None:
+    user, secret, device_id = await open_client(api, simulator, name="home")
+    ok(await api.post("messages.json", token=account.token, user=user, message="waiting"))
+    state = json.loads(json.dumps(simulator.open_client_state()))
+    state["devices"].append({"id": "gone", "name": "x", "user": "u" * 30, "queue": []})
+    state["sessions"]["stale"] = "u" * 30
+    restarted = PushoverSimulator()
+    restarted.users[user] = simulator.users[user]
+    restarted.users[user].devices = []
+    restarted.restore_open_client_state(state)
+    assert restarted.sessions == {secret: user}
+    assert list(restarted.open_client_devices) == [device_id]
+    assert [m["message"] for m in restarted.open_client_devices[device_id].queue] == ["waiting"]
+    assert restarted.users[user].devices == ["home"]
+
+
+async def test_get_reads_a_form_body_too(
+    session: aiohttp.ClientSession, simulator: PushoverSimulator, account: Account
+) -> None:
+    """pushover_complete sends a GET's token in a form body; Pushover reads it."""
+    async with session.get(
+        simulator.base_url + "sounds.json", data={"token": account.token}
+    ) as response:
+        assert response.status == 200
+        assert "siren" in (await response.json())["sounds"]
+    assert simulator.requests[-1].params == {"token": account.token}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 import logging
 from pathlib import Path
+from typing import Any
 
 from homeassistant.components import webhook
 from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
@@ -12,11 +13,12 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, discovery_flow
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import STORAGE_DIR, Store
 from homeassistant.helpers.typing import ConfigType
 
 from .api import PushoverClient, PushoverError
-from .config_flow import CORE_DOMAIN
+from .config_flow import CORE_DOMAIN, sender_unique_id
 from .connection import create_client
 from .const import (
     CONF_ENTRY_TYPE,
@@ -24,6 +26,7 @@ from .const import (
     CONF_WEBHOOK_ID,
     DOMAIN,
     ENTRY_TYPE_RECEIVER,
+    SIGNAL_RECIPIENTS,
     SUBENTRY_TYPE_RECIPIENT,
 )
 from .coordinator import (
@@ -123,7 +126,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
             entry.runtime_data.listener.async_run(),
             name=f"{DOMAIN} receiver {entry.entry_id}",
         )
-    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
+    entry.async_on_unload(
+        entry.add_update_listener(partial(_async_update_listener, _settings(entry)))
+    )
     return True
 
 
@@ -146,9 +151,23 @@ async def _async_test_sender(client: PushoverClient, user_key: str) -> bool:
     return True
 
 
-async def _async_update_listener(hass: HomeAssistant, entry: PushoverConfigEntry) -> None:
-    """Reload when options or subentries change."""
-    await hass.config_entries.async_reload(entry.entry_id)
+def _settings(entry: PushoverConfigEntry) -> tuple[Any, ...]:
+    """Return what the entry was set up with, apart from its recipients."""
+    return entry.title, dict(entry.data), dict(entry.options)
+
+
+async def _async_update_listener(
+    settings: tuple[Any, ...], hass: HomeAssistant, entry: PushoverConfigEntry
+) -> None:
+    """Reload when the settings change; recipients alone are added or removed in place.
+
+    A reload would make every entity unavailable for a moment (and the event entity
+    report a state change); a new or removed recipient concerns only its own entity.
+    """
+    if _settings(entry) != settings:
+        await hass.config_entries.async_reload(entry.entry_id)
+        return
+    async_dispatcher_send(hass, SIGNAL_RECIPIENTS.format(entry.entry_id))
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> bool:
@@ -167,5 +186,22 @@ async def async_remove_entry(hass: HomeAssistant, entry: PushoverConfigEntry) ->
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> bool:
-    """Migrate an entry from an older version (none exists yet beyond 1.1)."""
-    return entry.version == 1
+    """Migrate an entry of version 1.1: a sender's unique id becomes its key's digest.
+
+    1.1 derived it from the token too, so a new token changed it. An entry whose user key
+    another entry already has keeps its old id (two applications for one key). Home
+    Assistant itself refuses entries of a newer version.
+    """
+    unique_id = entry.unique_id
+    if entry.data.get(CONF_ENTRY_TYPE) != ENTRY_TYPE_RECEIVER:
+        unique_id = sender_unique_id(entry.data[CONF_USER_KEY])
+        owner = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id)
+        if owner is not None and owner.entry_id != entry.entry_id:
+            _LOGGER.warning(
+                "%s sends to the same user key as %s; it keeps its old unique id",
+                entry.title,
+                owner.title,
+            )
+            unique_id = entry.unique_id
+    hass.config_entries.async_update_entry(entry, unique_id=unique_id, minor_version=2)
+    return True

@@ -89,7 +89,9 @@ class PushoverRequestError(PushoverError):
 
     ``errors`` holds Pushover's own texts; ``parameters`` the per-parameter verdicts
     (e.g. ``{"user": "invalid"}``); ``parameter`` the first parameter the refusal names
-    (None when it names none); ``str(err)`` is the errors joined with "; ".
+    (None when it names none); ``reason`` what the texts say when a caller needs to know
+    (``no_active_devices``, ``name_taken``; None otherwise); ``str(err)`` is the errors
+    joined with "; ".
     """
 
     def __init__(
@@ -108,6 +110,21 @@ class PushoverRequestError(PushoverError):
         self.parameters = dict(parameters or {})
         self.parameter = parameter if parameter is not None else next(iter(self.parameters), None)
         self.request_id = request_id
+        self.reason = _refusal_reason(self.errors, self.parameters)
+
+
+def _refusal_reason(errors: Sequence[str], parameters: Mapping[str, str]) -> str | None:
+    """Read a refusal's texts: Pushover's wording is the only sign of these two cases.
+
+    "user is valid but has no active devices" may come without a ``user`` verdict, and
+    devices.json says "has already been taken" under ``name``.
+    """
+    texts = [*errors, *parameters.values()]
+    if any("no active devices" in text.lower() for text in texts):
+        return "no_active_devices"
+    if "taken" in parameters.get("name", "").lower():
+        return "name_taken"
+    return None
 
 
 class PushoverAuthenticationError(PushoverRequestError):
@@ -1242,10 +1259,16 @@ class PushoverClient:
         )
         return OpenClientSession(user_key=_required(data, "id"), secret=_required(data, "secret"))
 
-    async def register_device(self, secret: str, name: str) -> str:
-        """POST devices.json (os=O); returns the device id."""
+    async def register_device(self, secret: str, name: str, *, force: bool = False) -> str:
+        """POST devices.json (os=O); returns the device id.
+
+        ``force`` takes over a name already used in the account (``force=1``).
+        """
         validate_device_name(name)
-        data = await self._post_secret("devices.json", {"secret": secret, "name": name, "os": "O"})
+        data = await self._post_secret(
+            "devices.json",
+            {"secret": secret, "name": name, "os": "O", "force": 1 if force else None},
+        )
         return _required(data, "id")
 
     async def download_messages(self, secret: str, device_id: str) -> list[ReceivedMessage]:

@@ -45,9 +45,12 @@ from .api import (
     PushoverConnectionError,
     PushoverError,
     PushoverRequestError,
+    PushoverServerError,
     PushoverTwoFactorRequiredError,
     PushoverValidationError,
+    UserValidation,
     validate_device_name,
+    validate_key,
 )
 from .compat import vol
 from .const import (
@@ -124,13 +127,25 @@ def with_api_url[DataT: dict[str, Any]](data: DataT, api_url: str) -> DataT:
     return data
 
 
-def sender_unique_id(api_token: str, user_key: str) -> str:
-    """Return the unique id of a sender: a digest, so it holds no secret."""
+def sender_unique_id(user_key: str) -> str:
+    """Return the unique id of a sender: a digest of its user or group key (no secret).
+
+    The key is what the entry belongs to and what a new token leaves unchanged, so the id
+    stays the same through reauthentication and reconfiguration.
+    """
+    return hashlib.sha256(user_key.encode()).hexdigest()[:32]
+
+
+def legacy_sender_unique_id(api_token: str, user_key: str) -> str:
+    """Return the unique id that entries of version 1.1 had (a digest of token and key)."""
     return hashlib.sha256(f"{api_token}:{user_key}".encode()).hexdigest()[:32]
 
 
 def normalize_api_url(value: str) -> str | None:
-    """Return the API URL with a trailing slash, or None unless https (or http on loopback)."""
+    """Return the API URL ending in a slash, or None unless https (or http on loopback).
+
+    A bare host (``http://127.0.0.1:8765``) gets Pushover's version path ``/1/``.
+    """
     try:
         url = URL(value.strip())
     except ValueError:
@@ -139,8 +154,23 @@ def normalize_api_url(value: str) -> str | None:
         return None
     if url.scheme == "http" and not _is_loopback(url.host):
         return None
+    if url.path in ("", "/"):
+        url = url.with_path("/1/")
     text = str(url)
     return text if text.endswith("/") else f"{text}/"
+
+
+def api_url_error(api_url: str | None) -> dict[str, str]:
+    """Return the form error of an API URL (none when it is usable).
+
+    The error goes on the Advanced section: the frontend shows a section's errors, not
+    those of a field inside it.
+    """
+    if api_url is None:
+        return {SECTION_ADVANCED: "invalid_api_url"}
+    if not URL(api_url).path.endswith("/1/"):
+        return {SECTION_ADVANCED: "api_url_version"}
+    return {}
 
 
 def _is_loopback(host: str) -> bool:
@@ -172,32 +202,62 @@ def _valid_devices(user_input: Mapping[str, Any]) -> list[str] | None:
     return devices
 
 
+def key_format_errors(**keys: str) -> dict[str, str]:
+    """Return a "30 characters" error for each field whose key has the wrong form.
+
+    Checked before anything is sent: Pushover's keys are 30 letters and digits.
+    """
+    errors: dict[str, str] = {}
+    for field, value in keys.items():
+        try:
+            validate_key(value, field)
+        except PushoverValidationError:
+            errors[field] = "key_format"
+    return errors
+
+
 def _sender_errors(err: PushoverError) -> tuple[dict[str, str], dict[str, str]]:
     """Return form errors and placeholders for a failed credential check."""
-    if isinstance(err, PushoverAuthenticationError | PushoverValidationError):
+    if isinstance(err, PushoverRequestError) and err.reason == "no_active_devices":
+        return {CONF_USER_KEY: "no_active_devices"}, {}
+    if isinstance(err, PushoverAuthenticationError):
         # Only the token and the user key are checked; both refusals name their parameter.
         if err.parameter == "token":
             return {CONF_API_TOKEN: "invalid_api_token"}, {}
-        if "device" in str(err).lower():
-            return {CONF_USER_KEY: "no_active_devices"}, {}
         return {CONF_USER_KEY: "invalid_user_key"}, {}
+    return _request_errors(err)
+
+
+def _request_errors(err: PushoverError) -> tuple[dict[str, str], dict[str, str]]:
+    """Return the base error and placeholders of a request that failed for another reason.
+
+    Only an unexpected refusal carries Pushover's own text: that is the information.
+    """
     if isinstance(err, PushoverConnectionError):
         return {"base": "cannot_connect"}, {}
-    _LOGGER.debug("Credential check failed: %s", type(err).__name__)
+    if isinstance(err, PushoverServerError):
+        return {"base": "server_error"}, {"status": str(err.status)}
+    _LOGGER.debug("Request failed: %s", type(err).__name__)
     return {"base": "unknown_error"}, {"error": str(err)}
+
+
+def on_form(errors: dict[str, str], fields: set[str]) -> dict[str, str]:
+    """Show an error about a field that the form does not have as the form's own error."""
+    return {key if key in fields else "base": error for key, error in errors.items()}
 
 
 class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a sender (application) or a receiver (Open Client device)."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = 2
 
     def __init__(self) -> None:
         """Initialize the flow."""
         self._import_data: dict[str, Any] = {}
         self._login: dict[str, Any] = {}
         self._secret: str | None = None
+        self._device_name = DEFAULT_DEVICE_NAME
 
     @staticmethod
     @callback
@@ -236,6 +296,8 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         self, api_token: str, user_key: str, api_url: str
     ) -> tuple[dict[str, str], dict[str, str]]:
         """Check the credentials against users/validate.json and apps/limits.json."""
+        if errors := key_format_errors(api_token=api_token, user_key=user_key):
+            return errors, {}
         client = flow_client(self.hass, api_token, api_url)
         try:
             await client.validate_user(user_key)
@@ -262,13 +324,16 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             api_token = user_input[CONF_API_TOKEN].strip()
             user_key = user_input[CONF_USER_KEY].strip()
             api_url = normalize_api_url(_api_url(user_input))
-            await self.async_set_unique_id(sender_unique_id(api_token, user_key))
-            self._abort_if_unique_id_configured()
-            if api_url is None:
-                errors[CONF_API_URL] = "invalid_api_url"
-            else:
+            errors = key_format_errors(api_token=api_token, user_key=user_key)
+            if not errors:
+                await self.async_set_unique_id(sender_unique_id(user_key))
+                self._abort_if_unique_id_configured()
+                errors = api_url_error(api_url)
+            if not errors:
+                assert api_url is not None
                 errors, placeholders = await self._async_check_sender(api_token, user_key, api_url)
-            if api_url is not None and not errors:
+            if not errors:
+                assert api_url is not None
                 return self.async_create_entry(
                     title=(user_input.get(CONF_NAME) or "").strip() or DEFAULT_TITLE,
                     data=sender_data(api_token, user_key, api_url),
@@ -299,8 +364,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             for entry in self.hass.config_entries.async_entries(CORE_DOMAIN)
             if CORE_API_KEY in entry.data
             and CONF_USER_KEY in entry.data
-            and sender_unique_id(entry.data[CORE_API_KEY], entry.data[CONF_USER_KEY])
-            not in existing
+            and sender_unique_id(entry.data[CONF_USER_KEY]) not in existing
         ]
 
     async def async_step_import_core(
@@ -342,9 +406,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             CONF_USER_KEY: core.data[CONF_USER_KEY],
             CONF_NAME: core.title,
         }
-        await self.async_set_unique_id(
-            sender_unique_id(core.data[CORE_API_KEY], core.data[CONF_USER_KEY])
-        )
+        await self.async_set_unique_id(sender_unique_id(core.data[CONF_USER_KEY]))
         self._abort_if_unique_id_configured()
         self.context["title_placeholders"] = {"name": core.title}
         return await self.async_step_import_confirm()
@@ -354,7 +416,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Confirm copying the core entry; it is left unchanged."""
         errors: dict[str, str] = {}
-        placeholders = {"name": self._import_data[CONF_NAME], "error": ""}
+        placeholders = {"name": self._import_data[CONF_NAME]}
         if user_input is not None:
             errors, extra = await self._async_check_sender(
                 self._import_data[CONF_API_TOKEN],
@@ -372,7 +434,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
                     ),
                     options=self._default_options(),
                 )
-            errors = {"base": next(iter(errors.values()))}
+            errors = on_form(errors, set())
         return self.async_show_form(
             step_id="import_confirm",
             errors=errors,
@@ -401,12 +463,10 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
                 api_token, user_key, entry.data.get(CONF_API_URL, DEFAULT_BASE_URL)
             )
             placeholders.update(extra)
+            # The user key is the entry's own: the new token cannot change what the entry is.
+            errors = on_form(errors, {CONF_API_TOKEN})
             if not errors:
-                return self.async_update_and_abort(
-                    entry,
-                    unique_id=sender_unique_id(api_token, user_key),
-                    data_updates={CONF_API_TOKEN: api_token},
-                )
+                return self.async_update_and_abort(entry, data_updates={CONF_API_TOKEN: api_token})
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=vol.Schema({vol.Required(CONF_API_TOKEN): SECRET_TEXT}),
@@ -427,20 +487,20 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             api_token = user_input[CONF_API_TOKEN].strip()
             user_key = user_input[CONF_USER_KEY].strip()
             api_url = normalize_api_url(_api_url(user_input))
-            unique_id = sender_unique_id(api_token, user_key)
-            if unique_id != entry.unique_id:
-                await self.async_set_unique_id(unique_id)
-                self._abort_if_unique_id_configured()
-            if api_url is None:
-                errors[CONF_API_URL] = "invalid_api_url"
-            else:
+            errors = key_format_errors(api_token=api_token, user_key=user_key)
+            if not errors:
+                # Another user or group key is another entry, not a change of this one.
+                await self.async_set_unique_id(sender_unique_id(user_key))
+                self._abort_if_unique_id_mismatch(reason="wrong_account")
+                errors = api_url_error(api_url)
+            if not errors:
+                assert api_url is not None
                 errors, extra = await self._async_check_sender(api_token, user_key, api_url)
                 placeholders.update(extra)
-            if api_url is not None and not errors:
-                data = {**entry.data, CONF_API_TOKEN: api_token, CONF_USER_KEY: user_key}
-                return self.async_update_and_abort(
-                    entry, unique_id=unique_id, data=with_api_url(data, api_url)
-                )
+            if not errors:
+                assert api_url is not None
+                data = {**entry.data, CONF_API_TOKEN: api_token}
+                return self.async_update_and_abort(entry, data=with_api_url(data, api_url))
         suggested = user_input or {
             CONF_API_TOKEN: entry.data[CONF_API_TOKEN],
             CONF_USER_KEY: entry.data[CONF_USER_KEY],
@@ -477,13 +537,20 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         return vol.Schema(fields)
 
     def _show_receiver(
-        self, email: str | None, errors: dict[str, str], placeholders: dict[str, str]
+        self,
+        suggested: Mapping[str, Any] | None,
+        errors: dict[str, str],
+        placeholders: dict[str, str],
     ) -> ConfigFlowResult:
+        """Show the login form again with what was typed, the API URL included."""
+        values: dict[str, Any] = {}
+        if suggested is not None:
+            values[CONF_EMAIL] = suggested.get(CONF_EMAIL)
+            if not self._relogin():
+                values[SECTION_ADVANCED] = {CONF_API_URL: suggested.get(CONF_API_URL)}
         return self.async_show_form(
             step_id="receiver",
-            data_schema=self.add_suggested_values_to_schema(
-                self._receiver_schema(), {CONF_EMAIL: email} if email else None
-            ),
+            data_schema=self.add_suggested_values_to_schema(self._receiver_schema(), values),
             errors=errors,
             description_placeholders=placeholders,
         )
@@ -492,25 +559,20 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Log in to the Pushover account (the password is not stored)."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            if self._relogin():
-                api_url: str | None = self._get_current_entry().data.get(
-                    CONF_API_URL, DEFAULT_BASE_URL
-                )
-            else:
-                api_url = normalize_api_url(_api_url(user_input))
-            if api_url is None:
-                errors[CONF_API_URL] = "invalid_api_url"
-            else:
-                self._login = {
-                    CONF_EMAIL: user_input[CONF_EMAIL].strip(),
-                    CONF_PASSWORD: user_input[CONF_PASSWORD],
-                    CONF_API_URL: api_url,
-                }
-                return await self._async_login(None, "receiver")
-        email = user_input[CONF_EMAIL] if user_input else None
-        return self._show_receiver(email, errors, {"error": ""})
+        if user_input is None:
+            return self._show_receiver(None, {}, {})
+        if self._relogin():
+            api_url: str | None = self._get_current_entry().data.get(CONF_API_URL, DEFAULT_BASE_URL)
+        else:
+            api_url = normalize_api_url(_api_url(user_input))
+        self._login = {
+            CONF_EMAIL: user_input[CONF_EMAIL].strip(),
+            CONF_PASSWORD: user_input[CONF_PASSWORD],
+            CONF_API_URL: api_url or _api_url(user_input),
+        }
+        if errors := api_url_error(api_url):
+            return self._show_receiver(self._login, errors, {})
+        return await self._async_login(None, "receiver")
 
     def _get_current_entry(self) -> ConfigEntry:
         if self.source == SOURCE_REAUTH:
@@ -520,7 +582,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_login(self, twofa: str | None, step_id: str) -> ConfigFlowResult:
         """Log in; ask for a 2FA code on HTTP 412; continue to the device step."""
         errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {"error": ""}
+        placeholders: dict[str, str] = {}
         try:
             session = await self._receiver_client().login(
                 self._login[CONF_EMAIL], self._login[CONF_PASSWORD], twofa
@@ -529,88 +591,124 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             if twofa is None:
                 return await self.async_step_twofa()
             errors[CONF_TWOFA] = "invalid_twofa"
-        except PushoverConnectionError:
-            errors["base"] = "cannot_connect"
-        except PushoverRequestError as err:
+        except PushoverRequestError:
+            # Pushover's own text ("invalid email and/or password") says no more than this.
             if twofa is not None:
                 errors[CONF_TWOFA] = "invalid_twofa"
             else:
                 errors["base"] = "invalid_auth"
-                placeholders["error"] = str(err)
         except PushoverError as err:
-            errors["base"] = "unknown_error"
-            placeholders["error"] = str(err)
+            errors, placeholders = _request_errors(err)
         else:
             self._secret = session.secret
             self._login.pop(CONF_PASSWORD, None)
             if self._relogin():
-                entry = self._get_current_entry()
-                return self.async_update_and_abort(
-                    entry, data_updates={CONF_SECRET: session.secret}
-                )
+                return await self._async_finish_relogin(session.secret)
             return await self.async_step_device()
         if step_id == "twofa":
-            return self.async_show_form(
-                step_id="twofa",
-                data_schema=vol.Schema({vol.Required(CONF_TWOFA): PLAIN_TEXT}),
-                errors=errors,
-                description_placeholders=placeholders,
-            )
-        return self._show_receiver(self._login[CONF_EMAIL], errors, placeholders)
+            return self._show_twofa(errors, placeholders)
+        return self._show_receiver(self._login, errors, placeholders)
+
+    async def _async_finish_relogin(self, secret: str) -> ConfigFlowResult:
+        """Keep the new session only if the entry's device belongs to the account."""
+        entry = self._get_current_entry()
+        try:
+            await self._receiver_client().download_messages(secret, entry.data[CONF_DEVICE_ID])
+        except PushoverRequestError:
+            return self.async_abort(reason="wrong_account")
+        except PushoverError as err:
+            errors, placeholders = _request_errors(err)
+            return self._show_receiver(self._login, errors, placeholders)
+        return self.async_update_and_abort(entry, data_updates={CONF_SECRET: secret})
+
+    def _show_twofa(self, errors: dict[str, str], placeholders: dict[str, str]) -> ConfigFlowResult:
+        return self.async_show_form(
+            step_id="twofa",
+            data_schema=vol.Schema({vol.Required(CONF_TWOFA): PLAIN_TEXT}),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
 
     async def async_step_twofa(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the two-factor code."""
         if user_input is not None:
             return await self._async_login(user_input[CONF_TWOFA].strip(), "twofa")
-        return self.async_show_form(
-            step_id="twofa",
-            data_schema=vol.Schema({vol.Required(CONF_TWOFA): PLAIN_TEXT}),
-            description_placeholders={"error": ""},
-        )
+        return self._show_twofa({}, {})
 
-    async def async_step_device(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Register Home Assistant as an Open Client device."""
-        errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {"error": ""}
-        assert self._secret is not None
-        if user_input is not None:
-            name = user_input[CONF_DEVICE_NAME].strip()
-            try:
-                validate_device_name(name)
-                device_id = await self._receiver_client().register_device(self._secret, name)
-            except PushoverValidationError:
-                errors[CONF_DEVICE_NAME] = "invalid_device_name"
-            except PushoverRequestError as err:
-                if "taken" in str(err):
-                    errors[CONF_DEVICE_NAME] = "device_name_taken"
-                else:
-                    errors[CONF_DEVICE_NAME] = "device_name_refused"
-                    placeholders["error"] = str(err)
-            except PushoverConnectionError:
-                errors["base"] = "cannot_connect"
-            except PushoverError as err:
-                errors["base"] = "unknown_error"
-                placeholders["error"] = str(err)
-            else:
-                await self.async_set_unique_id(device_id)
-                self._abort_if_unique_id_configured()
-                data = {
-                    CONF_ENTRY_TYPE: ENTRY_TYPE_RECEIVER,
-                    CONF_SECRET: self._secret,
-                    CONF_DEVICE_ID: device_id,
-                    CONF_DEVICE_NAME: name,
-                }
-                return self.async_create_entry(
-                    title=f"Pushover {name}", data=with_api_url(data, self._login[CONF_API_URL])
-                )
+    def _show_device(
+        self, errors: dict[str, str], placeholders: dict[str, str]
+    ) -> ConfigFlowResult:
         return self.async_show_form(
             step_id="device",
             data_schema=self.add_suggested_values_to_schema(
                 vol.Schema({vol.Required(CONF_DEVICE_NAME): PLAIN_TEXT}),
-                user_input or {CONF_DEVICE_NAME: DEFAULT_DEVICE_NAME},
+                {CONF_DEVICE_NAME: self._device_name},
             ),
             errors=errors,
             description_placeholders=placeholders,
+        )
+
+    async def async_step_device(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Register Home Assistant as an Open Client device."""
+        if user_input is None:
+            return self._show_device({}, {})
+        self._device_name = user_input[CONF_DEVICE_NAME].strip()
+        try:
+            validate_device_name(self._device_name)
+        except PushoverValidationError:
+            errors = {CONF_DEVICE_NAME: "invalid_device_name"}
+            return self._show_device(errors, {})
+        outcome = await self._async_register(force=False)
+        if isinstance(outcome, tuple):
+            return self._show_device(*outcome)
+        return outcome
+
+    async def async_step_device_taken(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Offer to take over the device of that name in the account, or another name."""
+        return self.async_show_menu(
+            step_id="device_taken",
+            menu_options=["device_takeover", "device"],
+            description_placeholders={"name": self._device_name},
+        )
+
+    async def async_step_device_takeover(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Take over the existing device of that name (devices.json with force=1)."""
+        outcome = await self._async_register(force=True)
+        if isinstance(outcome, tuple):
+            return self._show_device(*outcome)
+        return outcome
+
+    async def _async_register(
+        self, *, force: bool
+    ) -> ConfigFlowResult | tuple[dict[str, str], dict[str, str]]:
+        """Register the device and create the entry; or return the form's errors."""
+        assert self._secret is not None
+        name = self._device_name
+        try:
+            device_id = await self._receiver_client().register_device(
+                self._secret, name, force=force
+            )
+        except PushoverRequestError as err:
+            if err.reason == "name_taken" and not force:
+                return await self.async_step_device_taken()
+            errors = {CONF_DEVICE_NAME: "device_name_refused"}
+            return errors, {"error": str(err)}
+        except PushoverError as err:
+            return _request_errors(err)
+        await self.async_set_unique_id(device_id)
+        self._abort_if_unique_id_configured()
+        data = {
+            CONF_ENTRY_TYPE: ENTRY_TYPE_RECEIVER,
+            CONF_SECRET: self._secret,
+            CONF_DEVICE_ID: device_id,
+            CONF_DEVICE_NAME: name,
+        }
+        return self.async_create_entry(
+            title=f"Pushover {name}", data=with_api_url(data, self._login[CONF_API_URL])
         )
 
 
@@ -621,10 +719,12 @@ class PushoverPlusOptionsFlow(OptionsFlow):
         """Edit the options; a team token is checked against teams.json."""
         entry = self.config_entry
         errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {"error": ""}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
             team_token = (user_input.get(CONF_TEAM_TOKEN) or "").strip()
             if team_token:
+                errors = key_format_errors(team_token=team_token)
+            if team_token and not errors:
                 client = flow_client(
                     self.hass,
                     entry.data[CONF_API_TOKEN],
@@ -632,13 +732,10 @@ class PushoverPlusOptionsFlow(OptionsFlow):
                 )
                 try:
                     await client.get_team(team_token)
-                except PushoverConnectionError:
-                    errors["base"] = "cannot_connect"
-                except PushoverRequestError, PushoverValidationError:
+                except PushoverRequestError:
                     errors[CONF_TEAM_TOKEN] = "invalid_team_token"
                 except PushoverError as err:
-                    errors["base"] = "unknown_error"
-                    placeholders["error"] = str(err)
+                    errors, placeholders = _request_errors(err)
             if not errors:
                 options = {
                     CONF_HOLD_WHEN_OFFLINE: user_input[CONF_HOLD_WHEN_OFFLINE],
@@ -707,18 +804,24 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Ask for the name and user or group key, checked against users/validate.json."""
         errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {"error": ""}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
             user_key = user_input[CONF_USER_KEY].strip()
+            entry = self._get_entry()
             unique_id = hashlib.sha256(user_key.encode()).hexdigest()[:32]
-            if any(sub.unique_id == unique_id for sub in self._get_entry().subentries.values()):
+            if user_key == entry.data[CONF_USER_KEY]:
+                return self.async_abort(reason="entry_user_key")
+            if any(sub.unique_id == unique_id for sub in entry.subentries.values()):
                 return self.async_abort(reason="already_configured")
+            errors = key_format_errors(user_key=user_key)
+            validation: UserValidation | None = None
             try:
-                validation = await self._client().validate_user(user_key)
+                if not errors:
+                    validation = await self._client().validate_user(user_key)
             except PushoverError as err:
                 errors, placeholders = _sender_errors(err)
-                placeholders.setdefault("error", "")
-            else:
+                errors = on_form(errors, {CONF_USER_KEY})
+            if validation is not None:
                 self._recipient = {
                     CONF_NAME: user_input[CONF_NAME].strip(),
                     CONF_USER_KEY: user_key,

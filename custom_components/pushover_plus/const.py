@@ -72,6 +72,7 @@ PRIORITIES: Final = {"lowest": -2, "low": -1, "normal": 0, "high": 1, "emergency
 SIGNAL_RECEIPT: Final = "pushover_plus_receipt_{}"
 SIGNAL_MESSAGE: Final = "pushover_plus_message_{}"
 SIGNAL_LICENSE_CREDITS: Final = "pushover_plus_license_credits_{}"
+SIGNAL_RECIPIENTS: Final = "pushover_plus_recipients_{}"
 
 # Event entity types
 EVENT_TYPE_MESSAGE: Final = "message"

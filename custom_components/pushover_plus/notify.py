@@ -10,11 +10,19 @@ from homeassistant.components.notify import (  # type: ignore[attr-defined]
     NotifyEntityFeature,
 )
 from homeassistant.config_entries import ConfigSubentry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import CONF_DEVICES, CONF_USER_KEY, DOMAIN, MANUFACTURER, SUBENTRY_TYPE_RECIPIENT
+from .const import (
+    CONF_DEVICES,
+    CONF_USER_KEY,
+    DOMAIN,
+    MANUFACTURER,
+    SIGNAL_RECIPIENTS,
+    SUBENTRY_TYPE_RECIPIENT,
+)
 from .coordinator import PushoverConfigEntry, SenderData
 from .entity import PushoverEntity
 from .messages import (
@@ -36,11 +44,34 @@ async def async_setup_entry(
 ) -> None:
     """Add the entry's own recipient and one entity per recipient subentry."""
     async_add_entities([PushoverNotifyEntity(entry, None)])
-    for subentry_id, subentry in entry.subentries.items():
-        if subentry.subentry_type == SUBENTRY_TYPE_RECIPIENT:
-            async_add_entities(
-                [PushoverNotifyEntity(entry, subentry)], config_subentry_id=subentry_id
-            )
+    recipients: dict[str, PushoverNotifyEntity] = {}
+
+    @callback
+    def async_sync_recipients() -> None:
+        """Add new recipients, update changed ones, forget removed ones.
+
+        Home Assistant itself removes the entity and the device of a removed subentry.
+        """
+        current = {
+            subentry_id: subentry
+            for subentry_id, subentry in entry.subentries.items()
+            if subentry.subentry_type == SUBENTRY_TYPE_RECIPIENT
+        }
+        for subentry_id in recipients.keys() - current.keys():
+            del recipients[subentry_id]
+        for subentry_id, subentry in current.items():
+            if (entity := recipients.get(subentry_id)) is not None:
+                entity.async_set_recipient(subentry)
+                continue
+            recipients[subentry_id] = PushoverNotifyEntity(entry, subentry)
+            async_add_entities([recipients[subentry_id]], config_subentry_id=subentry_id)
+
+    async_sync_recipients()
+    entry.async_on_unload(
+        async_dispatcher_connect(
+            hass, SIGNAL_RECIPIENTS.format(entry.entry_id), async_sync_recipients
+        )
+    )
 
 
 class PushoverNotifyEntity(PushoverEntity, NotifyEntity):
@@ -62,8 +93,7 @@ class PushoverNotifyEntity(PushoverEntity, NotifyEntity):
             self._attr_name = None
         else:
             self.user_key = subentry.data[CONF_USER_KEY]
-            self.default_devices = list(subentry.data.get(CONF_DEVICES, []))
-            self.recipient_name = subentry.title
+            self.async_set_recipient(subentry)
             self._attr_name = None
             self._attr_device_info = DeviceInfo(
                 identifiers={(DOMAIN, f"{entry.entry_id}_{subentry.subentry_id}")},
@@ -72,6 +102,12 @@ class PushoverNotifyEntity(PushoverEntity, NotifyEntity):
                 model="Recipient",
                 name=subentry.title,
             )
+
+    @callback
+    def async_set_recipient(self, subentry: ConfigSubentry) -> None:
+        """Take the name and the devices of the recipient subentry (after a change)."""
+        self.default_devices = list(subentry.data.get(CONF_DEVICES, []))
+        self.recipient_name = subentry.title
 
     async def async_send_message(self, message: str, title: str | None = None) -> None:
         """Send a message through notify.send_message (which records the time itself)."""

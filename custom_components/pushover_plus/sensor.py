@@ -44,14 +44,12 @@ QUOTA_SENSORS: tuple[QuotaSensorDescription, ...] = (
     QuotaSensorDescription(
         key="limit",
         translation_key="limit",
-        native_unit_of_measurement="messages",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda limits: limits.limit,
     ),
     QuotaSensorDescription(
         key="remaining",
         translation_key="remaining",
-        native_unit_of_measurement="messages",
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda limits: limits.remaining,
     ),
@@ -109,7 +107,6 @@ class ActiveAlertsSensor(PushoverEntity, SensorEntity):
 
     _attr_translation_key = "active_alerts"
     _attr_state_class = SensorStateClass.MEASUREMENT
-    _attr_native_unit_of_measurement = "alerts"
 
     def __init__(self, entry: PushoverConfigEntry, receipts: ReceiptTracker) -> None:
         """Initialize the sensor."""
@@ -132,7 +129,6 @@ class HeldMessagesSensor(PushoverEntity, SensorEntity):
 
     _attr_translation_key = "queued_messages"
     _attr_state_class = SensorStateClass.MEASUREMENT
-    _attr_native_unit_of_measurement = "messages"
 
     def __init__(self, entry: PushoverConfigEntry, outbox: Outbox) -> None:
         """Initialize the sensor."""
@@ -193,7 +189,6 @@ class LicenseCreditsSensor(PushoverEntity, SensorEntity):
     _attr_entity_registry_enabled_default = False
     _attr_entity_category = EntityCategory.DIAGNOSTIC
     _attr_state_class = SensorStateClass.MEASUREMENT
-    _attr_native_unit_of_measurement = "credits"
 
     def __init__(self, entry: PushoverConfigEntry, client: PushoverClient) -> None:
         """Initialize the sensor."""
