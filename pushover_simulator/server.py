@@ -43,6 +43,7 @@ MAX_ATTACHMENT = 5_242_880
 RECEIPT_LIFETIME = 7 * 86400
 FaultKind = Literal["500", "502", "503", "timeout", "drop", "429", "block"]
 CallbackPoster = Callable[[str, dict[str, str]], Awaitable[None]]
+LoginScript = Callable[[web.WebSocketResponse], Awaitable[None]]
 
 
 class PushoverError(Exception):
@@ -118,6 +119,8 @@ class PushoverSimulator:
         self.callbacks: list[tuple[str, dict[str, str]]] = []
         self.glances: dict[tuple[str, str | None], dict[str, str]] = {}
         self.websocket_logins: list[str] = []
+        # A hostile or broken server: run on each accepted login, then the socket is closed.
+        self.login_script: LoginScript | None = None
         self.response_delay = 0.0
         self.auto_block_after_4xx: int | None = None
         self.block_seconds = 60.0
@@ -1259,7 +1262,8 @@ class PushoverSimulator:
                 or self.sessions.get(secret) != device.user
                 or not text.endswith("\n")
             ):
-                await socket.send_bytes(b"E")
+                with contextlib.suppress(ConnectionError):  # the client may be gone
+                    await socket.send_bytes(b"E")
                 await socket.close()
                 return socket
             self.websocket_logins.append(device_id)
@@ -1271,6 +1275,11 @@ class PushoverSimulator:
             self._sockets.setdefault(device_id, set()).add(socket)
             assert request.transport is not None
             self._transports[socket] = request.transport
+            if self.login_script is not None:
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await self.login_script(socket)
+                await socket.close()
+                return socket
             self._spawn(self._keepalive(socket))
             async for _message in socket:
                 pass

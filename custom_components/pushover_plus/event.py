@@ -19,6 +19,7 @@ from .const import (
 )
 from .coordinator import PushoverConfigEntry, ReceiverData
 from .entity import PushoverEntity
+from .receiver import OpenClientListener
 
 PARALLEL_UPDATES = 0
 
@@ -30,9 +31,7 @@ async def async_setup_entry(
 ) -> None:
     """Add the event entity of the entry."""
     if isinstance(entry.runtime_data, ReceiverData):
-        async_add_entities(
-            [PushoverEventEntity(entry, "message", SIGNAL_MESSAGE, [EVENT_TYPE_MESSAGE])]
-        )
+        async_add_entities([ReceivedMessageEventEntity(entry, entry.runtime_data.listener)])
     else:
         async_add_entities(
             [
@@ -69,3 +68,22 @@ class PushoverEventEntity(PushoverEntity, EventEntity):
     def _async_handle_event(self, event_type: str, attributes: dict[str, Any]) -> None:
         self._trigger_event(event_type, attributes)
         self.async_write_ha_state()
+
+
+class ReceivedMessageEventEntity(PushoverEventEntity):
+    """Fires for each message received; available while the websocket session is up."""
+
+    def __init__(self, entry: PushoverConfigEntry, listener: OpenClientListener) -> None:
+        """Initialize the entity."""
+        super().__init__(entry, "message", SIGNAL_MESSAGE, [EVENT_TYPE_MESSAGE])
+        self.listener = listener
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the connection of the listener too."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.listener.async_add_listener(self.async_write_ha_state))
+
+    @property
+    def available(self) -> bool:
+        """Return whether the receiver is connected to Pushover."""
+        return self.listener.connected
