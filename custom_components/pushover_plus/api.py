@@ -1146,6 +1146,7 @@ class PushoverClient:
     async def _get_bounded(self, path: str, query: dict[str, str], limit: int) -> dict[str, Any]:
         """GET once, reading at most ``limit`` bytes; return the JSON body of a success."""
         async with self._semaphore:
+            started = self._clock()
             try:
                 async with self._session.get(
                     self._base_url + path,
@@ -1155,15 +1156,28 @@ class PushoverClient:
                 ) as response:
                     status, headers = response.status, response.headers
                     body = await _read_bounded(response, limit)
-            except TimeoutError as err:
-                raise PushoverTimeoutError(
-                    f"Pushover did not answer {_loggable(path)} in time"
-                ) from err
-            except aiohttp.ClientError as err:
+            except (aiohttp.ClientError, TimeoutError) as err:
+                _LOGGER.debug(
+                    "GET %s failed after %.2f s: %s",
+                    _loggable(path),
+                    self._clock() - started,
+                    type(err).__name__,
+                )
+                if isinstance(err, TimeoutError):
+                    raise PushoverTimeoutError(
+                        f"Pushover did not answer {_loggable(path)} in time"
+                    ) from err
                 raise PushoverConnectionError(
                     f"Could not reach Pushover: {type(err).__name__}"
                 ) from err
         request_id = headers.get("X-Request-Id")
+        _LOGGER.debug(
+            "GET %s -> %s in %.2f s (request %s)",
+            _loggable(path),
+            status,
+            self._clock() - started,
+            request_id,
+        )
         if body is None:
             raise PushoverServerError(
                 f"Pushover's answer is over {limit} bytes", status=status, request_id=request_id
