@@ -269,10 +269,10 @@ def read_below(path: str, roots: Collection[str], content_type: str) -> bytes:
         raise _invalid(
             "attachment_path_unreadable", path=path, error=os.strerror(err.errno or 0)
         ) from err
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise _invalid("attachment_path_missing", path=path)
     with os.fdopen(descriptor, "rb") as file:
-        info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise _invalid("attachment_path_missing", path=path)
         content = file.read(MAX_ATTACHMENT_BYTES + 1)
     if len(content) > MAX_ATTACHMENT_BYTES:
         raise _invalid(
