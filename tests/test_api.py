@@ -1762,6 +1762,36 @@ async def test_a_closed_websocket_is_a_connection_error(
         await frames.aclose()
 
 
+async def test_a_websocket_closed_before_the_login_is_a_connection_error(
+    client: PushoverClient, device: Device, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server hangs up between the handshake and the login (a race no server can stage)."""
+
+    async def closing(self: aiohttp.ClientWebSocketResponse, data: str) -> None:
+        raise aiohttp.ClientConnectionResetError("Cannot write to closing transport")
+
+    monkeypatch.setattr(aiohttp.ClientWebSocketResponse, "send_str", closing)
+    frames = client.push_frames(device.device_id, device.secret)
+    try:
+        err = await raises(PushoverConnectionError, anext(frames))
+    finally:
+        await frames.aclose()
+    assert str(err) == "The websocket closed during the login"
+
+
+async def test_an_oversized_frame_ends_the_websocket_unread(
+    client: PushoverClient, simulator: PushoverSimulator, device: Device
+) -> None:
+    frames = client.push_frames(device.device_id, device.secret, heartbeat_timeout=5)
+    try:
+        first = await next_after_login(frames, simulator, device.device_id)
+        await simulator.send_frame(device.device_id, "!" * MAX_PUSH_FRAME_BYTES)
+        err = await raises(PushoverConnectionError, first)
+    finally:
+        await frames.aclose()
+    assert str(err) == "The websocket ended (ERROR)"
+
+
 @pytest.mark.parametrize("where", ["refused", "not-a-websocket"])
 async def test_websocket_connect_failure(
     session: aiohttp.ClientSession, simulator: PushoverSimulator, where: str

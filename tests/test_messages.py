@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 import errno
 import os
@@ -18,9 +18,12 @@ from homeassistant.exceptions import ServiceValidationError
 import pytest
 
 from custom_components.pushover_plus import messages
+from custom_components.pushover_plus.api import MAX_ATTACHMENT_BYTES
 from custom_components.pushover_plus.const import DOMAIN
 from custom_components.pushover_plus.messages import MAX_REDIRECTS, read_below
 from pushover_simulator import PushoverSimulator
+
+from . import conftest
 
 ENTITY = "notify.home"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
@@ -58,7 +61,9 @@ class Site:
 
 async def serve(routes: dict[str, Any], site: Site) -> web.AppRunner:
     @web.middleware
-    async def record(request: web.Request, handler: Any) -> web.StreamResponse:
+    async def record(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
         site.hits.append(request.path)
         return await handler(request)
 
@@ -374,3 +379,18 @@ async def test_a_time_without_zone_is_home_assistant_local_time(
     await hass.config.async_set_time_zone("Europe/Berlin")
     await send(hass, message="local", timestamp="2026-01-01T01:00:00")
     assert simulator.deliveries[-1].params["timestamp"] == "1767225600"  # 00:00 UTC
+
+
+@pytest.mark.usefixtures("loaded_sender")
+async def test_a_camera_snapshot_over_5_mb_is_refused(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    porch_camera: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(conftest, "JPEG", b"\xff\xd8" + b"\0" * MAX_ATTACHMENT_BYTES)
+    err = await refused(
+        hass, attachment={"media_content_id": f"media-source://camera/{porch_camera}"}
+    )
+    assert err.translation_key == "attachment_too_large"
+    assert sends(simulator) == 0
