@@ -339,6 +339,15 @@ class PushoverSimulator:
         """Make the next ``count`` requests (whose path contains ``path``) fail."""
         self._faults.append(Fault(kind, count, path, delay))
 
+    @property
+    def requests_in_flight(self) -> int:
+        """Return how many API requests are being answered right now."""
+        return len(self._in_flight)
+
+    def clear_faults(self) -> None:
+        """Forget the faults not yet used up: the next requests are answered normally."""
+        self._faults.clear()
+
     def _take_fault(self, path: str, *, block: bool) -> Fault | None:
         for fault in self._faults:
             if (fault.kind == "block") is block and (fault.path is None or fault.path in path):

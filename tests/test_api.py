@@ -49,6 +49,7 @@ from custom_components.pushover_plus.api import (
     PushoverServerError,
     PushoverTimeoutError,
     PushoverTwoFactorRequiredError,
+    PushoverUnexpectedResponseError,
     PushoverValidationError,
     ReceivedMessage,
     UserValidation,
@@ -804,7 +805,7 @@ async def test_a_4xx_without_json_is_a_refusal_never_retried(
     )
     client = fake_client(session, fake_api, max_retries=3)
 
-    err = await raises(PushoverRequestError, client.list_groups())
+    err = await raises(PushoverUnexpectedResponseError, client.list_groups())
 
     assert (err.status, err.errors) == (400, ["HTTP 400"])
     assert fake_api.hits == ["groups.json"]
@@ -989,11 +990,11 @@ async def test_a_burst_uses_at_most_two_connections_and_delivers_once(
 async def test_the_concurrency_counters_see_an_unthrottled_burst(
     simulator: PushoverSimulator, account: Account, socket_enabled: None
 ) -> None:
-    """Control: the same burst with max_concurrent=10 exceeds two (so the counters work)."""
+    """Control: the same burst with ten request slots exceeds two (so the counters work)."""
     simulator.response_delay = 0.005
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=10)) as session:
         client = PushoverClient(
-            session, account.token, base_url=simulator.base_url, max_concurrent=10
+            session, account.token, base_url=simulator.base_url, slots=asyncio.Semaphore(10)
         )
         await asyncio.gather(
             *(client.send_message(account.user, Message(f"m{i}")) for i in range(50))
@@ -1025,7 +1026,7 @@ async def test_transient_failures_are_retried_5_s_apart_then_raised(
     simulator.inject_fault(kind, count=4, delay=1.0)
 
     with pytest.raises(PushoverError) as caught:
-        await client.send_message(account.user, Message("x"))
+        await client.validate_user(account.user)
 
     expected = {
         "500": PushoverServerError,
@@ -1038,6 +1039,48 @@ async def test_transient_failures_are_retried_5_s_apart_then_raised(
     assert all(seconds >= 5 for seconds in waits.seconds)
     assert waits.seconds == [5.0, 5.0, 5.0]
     assert waits.after_requests == [1, 2, 3]  # each wait follows a failed attempt
+
+
+@pytest.mark.parametrize("kind", ["drop", "timeout"])
+async def test_a_send_cut_off_after_it_was_written_is_not_sent_again(
+    simulator: PushoverSimulator,
+    account: Account,
+    session: aiohttp.ClientSession,
+    waits: Waits,
+    kind: Any,
+) -> None:
+    """Pushover may have taken it: the caller decides (the outbox resends at most once)."""
+    client = PushoverClient(
+        session,
+        account.token,
+        base_url=simulator.base_url,
+        timeout=0.25 if kind == "timeout" else 10,
+        max_retries=3,
+        sleep=waits,
+    )
+    simulator.inject_fault(kind, count=4, delay=1.0)
+
+    err = await raises(
+        PushoverTimeoutError if kind == "timeout" else PushoverConnectionError,
+        client.send_message(account.user, Message("x")),
+    )
+
+    assert err.request_sent
+    assert len(simulator.requests) == 1
+    assert waits.seconds == []
+
+
+async def test_a_refused_connection_is_known_not_sent(
+    account: Account, session: aiohttp.ClientSession, waits: Waits
+) -> None:
+    client = PushoverClient(
+        session, account.token, base_url=f"http://127.0.0.1:{free_port()}/1/", sleep=waits
+    )
+
+    err = await raises(PushoverConnectionError, client.send_message(account.user, Message("x")))
+
+    assert not err.request_sent
+    assert waits.seconds == [5.0, 5.0]  # not sent, so retried
 
 
 async def test_a_success_after_one_503(

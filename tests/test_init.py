@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+from unittest.mock import patch
+
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.pushover_plus import websocket_url_for
-from custom_components.pushover_plus.const import DOMAIN
+from custom_components.pushover_plus.api import PushoverClient
+from custom_components.pushover_plus.connection import websocket_url_for
+from custom_components.pushover_plus.const import CONF_HOLD_WHEN_OFFLINE, DOMAIN
 from pushover_simulator import PushoverSimulator
 
-from .conftest import Account
+from .conftest import Account, later, wait_until
+
+
+async def no_wait(_seconds: float) -> None:
+    """Retry at once (the etiquette is tested in test_api)."""
+
+
+async def send(hass: HomeAssistant, message: str) -> dict[str, Any]:
+    """Send to notify.home and return its response."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_message",
+        {"entity_id": "notify.home", "message": message},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    result: dict[str, Any] = response["notify.home"]
+    return result
 
 
 async def test_setup_and_unload(hass: HomeAssistant, loaded_sender: MockConfigEntry) -> None:
@@ -34,19 +58,27 @@ async def test_rejected_token_at_setup_starts_reauth(
     assert flow["context"]["source"] == "reauth"
 
 
-async def test_unreachable_at_setup_retries(
-    hass: HomeAssistant, simulator: PushoverSimulator, sender_entry: MockConfigEntry
+@pytest.mark.parametrize("fault", ["500", "block", "timeout"])
+async def test_unreachable_at_setup_loads_offline_and_holds(
+    hass: HomeAssistant, simulator: PushoverSimulator, sender_entry: MockConfigEntry, fault: Any
 ) -> None:
-    simulator.inject_fault("500", count=3)
-    from unittest.mock import patch
-
-    async def no_wait(_seconds: float) -> None:
-        return None
-
-    with patch("custom_components.pushover_plus.api.asyncio.sleep", no_wait):
-        assert not await hass.config_entries.async_setup(sender_entry.entry_id)
-    assert sender_entry.state is ConfigEntryState.SETUP_RETRY
-    assert "HTTP 500" in str(sender_entry.reason)
+    """A power cut brings Home Assistant back before the router: sends wait, none is lost."""
+    hass.config_entries.async_update_entry(
+        sender_entry, options={**sender_entry.options, CONF_HOLD_WHEN_OFFLINE: True}
+    )
+    simulator.inject_fault(fault, count=1000, delay=3600)
+    impatient = partial(PushoverClient, timeout=0.2, sleep=no_wait)
+    with patch("custom_components.pushover_plus.connection.PushoverClient", impatient):
+        assert await hass.config_entries.async_setup(sender_entry.entry_id)
+        assert sender_entry.state is ConfigEntryState.LOADED
+        assert hass.states.get("notify.home").state != STATE_UNAVAILABLE
+        response = await send(hass, "while the router boots")
+        assert response["status"] == "held"
+    assert simulator.deliveries == []
+    simulator.clear_faults()
+    await later(hass, 6)
+    await wait_until(lambda: len(simulator.deliveries) == 1)
+    assert simulator.deliveries[0].params["message"] == "while the router boots"
 
 
 async def test_migration_refuses_future_versions(hass: HomeAssistant) -> None:

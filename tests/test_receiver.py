@@ -133,7 +133,7 @@ async def wait_processed(
 def no_client_retries():
     """Clients that fail at once instead of retrying 5 s later (the listener retries)."""
     with patch(
-        "custom_components.pushover_plus.PushoverClient",
+        "custom_components.pushover_plus.connection.PushoverClient",
         partial(PushoverClient, max_retries=0),
     ):
         yield

@@ -185,7 +185,7 @@ async def test_no_secret_in_logs_states_errors_or_diagnostics(
     assert not await run.send("notify.home", "x" * 2000)  # refused locally
     simulator.inject_fault("503", count=3, path="messages")
     assert not await run.send("notify.home", "lost", hold_when_offline=False)
-    simulator.inject_fault("drop", count=3, path="messages")
+    simulator.inject_fault("drop", path="messages")
     assert (await run.send("notify.home", "held"))["notify.home"]["status"] == "held"
     await later(hass, 31)
     simulator.inject_fault("429", path="messages")

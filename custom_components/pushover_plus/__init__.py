@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 import logging
+from pathlib import Path
 
 from homeassistant.components import webhook
 from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
@@ -11,20 +12,13 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, discovery_flow
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.storage import Store
+from homeassistant.helpers.storage import STORAGE_DIR, Store
 from homeassistant.helpers.typing import ConfigType
-from yarl import URL
 
-from .api import (
-    DEFAULT_BASE_URL,
-    DEFAULT_WEBSOCKET_URL,
-    PushoverClient,
-)
+from .api import PushoverClient, PushoverError
 from .config_flow import CORE_DOMAIN
+from .connection import create_client
 from .const import (
-    CONF_API_TOKEN,
-    CONF_API_URL,
     CONF_ENTRY_TYPE,
     CONF_USER_KEY,
     CONF_WEBHOOK_ID,
@@ -40,6 +34,7 @@ from .coordinator import (
     SenderData,
 )
 from .errors import entry_errors
+from .outbox import is_transient
 from .receipts import ReceiptTracker
 from .receiver import OpenClientListener
 from .sender import MessageSender
@@ -71,25 +66,6 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     return True
 
 
-def websocket_url_for(api_url: str) -> str:
-    """Return the Open Client websocket URL that goes with an API URL."""
-    if api_url == DEFAULT_BASE_URL:
-        return DEFAULT_WEBSOCKET_URL
-    url = URL(api_url)
-    return str(url.with_scheme("wss" if url.scheme == "https" else "ws").with_path("/push"))
-
-
-def create_client(hass: HomeAssistant, entry: PushoverConfigEntry) -> PushoverClient:
-    """Return a client on Home Assistant's shared session for the entry."""
-    api_url = entry.data.get(CONF_API_URL, DEFAULT_BASE_URL)
-    return PushoverClient(
-        async_get_clientsession(hass),
-        entry.data.get(CONF_API_TOKEN),
-        base_url=api_url,
-        websocket_url=websocket_url_for(api_url),
-    )
-
-
 def recipient_names(entry: PushoverConfigEntry) -> dict[str, str]:
     """Map the user keys of the entry and its recipients to their names."""
     names = {
@@ -115,9 +91,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
         await listener.async_setup()
         entry.runtime_data = ReceiverData(client=client, listener=listener)
     else:
-        await _async_test_sender(client, entry.data[CONF_USER_KEY])
+        reachable = await _async_test_sender(client, entry.data[CONF_USER_KEY])
         quota = QuotaCoordinator(hass, entry, client)
-        await quota.async_config_entry_first_refresh()
+        if reachable:
+            await quota.async_config_entry_first_refresh()
+        else:
+            await quota.async_refresh()
         if CONF_WEBHOOK_ID not in entry.data:
             hass.config_entries.async_update_entry(
                 entry, data={**entry.data, CONF_WEBHOOK_ID: webhook.async_generate_id()}
@@ -126,6 +105,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
         await receipts.async_setup()
         sender = MessageSender(hass, entry, client, quota, receipts)
         await sender.outbox.async_setup()
+        sender.outbox.offline = sender.outbox.offline or not reachable
         groups = GroupsCoordinator(hass, entry, client)
         await groups.async_refresh()  # the group switches wait for Pushover; setup does not
         entry.runtime_data = SenderData(
@@ -147,10 +127,23 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
     return True
 
 
-async def _async_test_sender(client: PushoverClient, user_key: str) -> None:
-    """Check the token and user key before setting up (test-before-setup)."""
-    with entry_errors(ConfigEntryNotReady, "setup_failed"):
+async def _async_test_sender(client: PushoverClient, user_key: str) -> bool:
+    """Check the token and user key before setting up (test-before-setup).
+
+    Return False when Pushover cannot be reached: the credentials were checked when the
+    entry was made, so it loads anyway and holds messages until Pushover answers (a
+    power cut brings Home Assistant back before the router). A rejected token or key
+    starts reauth.
+    """
+    try:
         await client.validate_user(user_key)
+    except PushoverError as err:
+        if not is_transient(err):
+            with entry_errors(ConfigEntryNotReady, "setup_failed"):
+                raise
+        _LOGGER.warning("Pushover cannot be reached (%s); messages are held until it answers", err)
+        return False
+    return True
 
 
 async def _async_update_listener(hass: HomeAssistant, entry: PushoverConfigEntry) -> None:
@@ -167,6 +160,10 @@ async def async_remove_entry(hass: HomeAssistant, entry: PushoverConfigEntry) ->
     """Delete what the entry stored: followed receipts, held messages, received ids."""
     for kind in ("receipts", "outbox", "receiver"):
         await Store[dict[str, object]](hass, 1, f"{DOMAIN}.{kind}.{entry.entry_id}").async_remove()
+    await hass.async_add_executor_job(
+        Path(hass.config.path(STORAGE_DIR, f"{DOMAIN}.outbox.{entry.entry_id}.jsonl")).unlink,
+        True,
+    )
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
+import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -38,6 +39,7 @@ MIN_RETRY_SECONDS = 30
 MAX_EXPIRE_SECONDS = 10_800
 MIN_POLL_INTERVAL_SECONDS = 5.0
 MAX_DEVICE_NAME_LENGTH = 25
+MAX_REQUESTS_IN_FLIGHT = 2
 LICENSE_OS = ("Android", "iOS", "Desktop")
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9]{30}$")
@@ -56,7 +58,17 @@ class PushoverError(Exception):
 
 
 class PushoverConnectionError(PushoverError):
-    """Pushover could not be reached (connection refused, reset, DNS, TLS)."""
+    """Pushover could not be reached or did not answer (refused, reset, DNS, TLS, timeout).
+
+    ``request_sent`` is True when the request may have reached Pushover (the connection
+    was lost, or the time ran out, after it was written): a send may then have been
+    delivered although no answer came.
+    """
+
+    def __init__(self, message: str, *, request_sent: bool = False) -> None:
+        """Keep whether the request may have reached Pushover."""
+        super().__init__(message)
+        self.request_sent = request_sent
 
 
 class PushoverTimeoutError(PushoverConnectionError):
@@ -108,6 +120,13 @@ class PushoverAuthenticationError(PushoverRequestError):
         """Keep which credential was rejected."""
         super().__init__(message, parameter=parameter, **kwargs)
         self.parameter: str = parameter
+
+
+class PushoverUnexpectedResponseError(PushoverRequestError):
+    """A 4xx answer that is not Pushover's JSON (an HTML page of a proxy or captive portal).
+
+    Not a verdict on the request: something between Home Assistant and Pushover answered.
+    """
 
 
 class PushoverValidationError(PushoverError):
@@ -565,6 +584,21 @@ def _error_texts(body: Mapping[str, Any], status: int) -> list[str]:
     return [text for text in texts if text.strip()] or [f"HTTP {status}"]
 
 
+def _connection_error(err: Exception, path: str) -> PushoverConnectionError:
+    """Classify a failed attempt by whether the request may have reached Pushover."""
+    if isinstance(err, aiohttp.ConnectionTimeoutError):
+        return PushoverTimeoutError(f"Could not connect to Pushover for {_loggable(path)} in time")
+    if isinstance(err, TimeoutError):
+        return PushoverTimeoutError(
+            f"Pushover did not answer {_loggable(path)} in time", request_sent=True
+        )
+    if isinstance(err, aiohttp.ClientConnectorError | aiohttp.InvalidURL):
+        return PushoverConnectionError(f"Could not reach Pushover: {type(err).__name__}")
+    return PushoverConnectionError(
+        f"Connection to Pushover lost: {type(err).__name__}", request_sent=True
+    )
+
+
 # ---------------------------------------------------------------- client
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -574,15 +608,18 @@ Body = Callable[[], Any]
 class PushoverClient:
     """Pushover API client bound to one app token (token may be None for Open Client).
 
-    At most ``max_concurrent`` requests in flight; each request has ``timeout`` seconds;
-    5xx/connection errors are retried up to ``max_retries`` times no sooner than
-    ``retry_delay`` (>= 5 s) apart; 4xx/429 are never retried. ``sleep`` and ``clock``
-    are injectable for tests. ``limits`` holds the latest quota seen in any response.
+    At most two requests in flight (``slots``: pass one semaphore to every client of the
+    same host to share that budget); each request has ``timeout`` seconds (``connect``
+    of them to connect); 5xx and failures before the request was written are retried up
+    to ``max_retries`` times no sooner than ``retry_delay`` (>= 5 s) apart; 4xx/429 are
+    never retried. ``sleep`` and ``clock`` are injectable for tests. ``limits`` holds the
+    latest quota seen in any response.
 
-    A retried send whose first response was lost (timeout after the server accepted
-    it) can deliver twice: Pushover has no idempotency key. aiohttp itself resends an
-    idempotent GET once, at once, when the connection closes before an answer (RFC 9112);
-    sends are POSTs and never resent that way.
+    A send whose connection was lost, or whose time ran out, after it was written is
+    never retried here (Pushover has no idempotency key: it may have been delivered); it
+    raises PushoverConnectionError with ``request_sent`` set, and the caller decides.
+    aiohttp itself resends an idempotent GET once, at once, when a kept-alive connection
+    closes before an answer (RFC 9112); sends are POSTs and never resent that way.
     """
 
     def __init__(
@@ -593,9 +630,10 @@ class PushoverClient:
         base_url: str = DEFAULT_BASE_URL,
         websocket_url: str = DEFAULT_WEBSOCKET_URL,
         timeout: float = 15.0,
+        connect_timeout: float = 5.0,
         max_retries: int = 2,
         retry_delay: float = MIN_POLL_INTERVAL_SECONDS,
-        max_concurrent: int = 2,
+        slots: asyncio.Semaphore | None = None,
         sleep: Sleep | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
@@ -604,10 +642,10 @@ class PushoverClient:
         self._token = token
         self._base_url = base_url if base_url.endswith("/") else f"{base_url}/"
         self._websocket_url = websocket_url
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(connect_timeout, timeout))
         self._max_retries = max(0, max_retries)
         self._retry_delay = max(retry_delay, MIN_POLL_INTERVAL_SECONDS)
-        self._semaphore = asyncio.Semaphore(max_concurrent)
+        self._slots = slots or asyncio.Semaphore(MAX_REQUESTS_IN_FLIGHT)
         self._sleep: Sleep = sleep or asyncio.sleep
         self._clock = clock or time.monotonic
         self.limits: Limits | None = None
@@ -632,19 +670,26 @@ class PushoverClient:
         query: dict[str, str] | None = None,
         body: Body | None = None,
         user_is_credential: bool = False,
+        retries: int | None = None,
+        resend: bool = True,
+        abandon: asyncio.Future[None] | None = None,
     ) -> tuple[dict[str, Any], Limits | None]:
-        """Send a request with retries; return the JSON body and the quota headers."""
+        """Send a request with retries; return the JSON body and the quota headers.
+
+        ``resend`` False: a failure after the request was written is raised, not retried.
+        ``abandon``: give up (not sent) if it is done while waiting for a free slot.
+        """
         failure: PushoverError | None = None
-        for attempt in range(self._max_retries + 1):
+        attempts = (self._max_retries if retries is None else max(0, retries)) + 1
+        for attempt in range(attempts):
             if attempt:
                 await self._sleep(self._retry_delay)
             try:
-                status, text, headers = await self._send_once(method, path, query, body)
-            except TimeoutError:
-                failure = PushoverTimeoutError(f"Pushover did not answer {_loggable(path)} in time")
-                continue
-            except aiohttp.ClientError as err:
-                failure = PushoverConnectionError(f"Could not reach Pushover: {type(err).__name__}")
+                status, text, headers = await self._send_once(method, path, query, body, abandon)
+            except PushoverConnectionError as err:
+                if err.request_sent and not resend:
+                    raise
+                failure = err
                 continue
             quota = _quota_headers(headers)
             limits = _limits_from(quota, self.limits)
@@ -661,7 +706,12 @@ class PushoverClient:
             except ValueError:
                 data = None
             if not isinstance(data, dict) and 400 <= status < 500:
-                data = {}  # a refusal without a JSON body is still a refusal: never retried
+                raise PushoverUnexpectedResponseError(
+                    f"HTTP {status} without Pushover's answer (a proxy or captive portal?)",
+                    status=status,
+                    errors=[f"HTTP {status}"],
+                    request_id=request_id,
+                )
             if not isinstance(data, dict):
                 failure = PushoverServerError(
                     f"Pushover answered HTTP {status} without JSON",
@@ -676,39 +726,62 @@ class PushoverClient:
         assert failure is not None
         raise failure
 
+    async def _acquire_slot(self, abandon: asyncio.Future[None] | None) -> None:
+        """Wait for a free slot; raise (not sent) if ``abandon`` is done first."""
+        if abandon is None or not self._slots.locked():
+            await self._slots.acquire()
+            return
+        acquire = asyncio.ensure_future(self._slots.acquire())
+        await asyncio.wait((acquire, abandon), return_when=asyncio.FIRST_COMPLETED)
+        if acquire.done():
+            return
+        acquire.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await acquire
+        if acquire.cancelled():
+            raise PushoverConnectionError("Gave up waiting for a free request slot")
+        # acquired in the same step as the cancel: keep the slot
+
     async def _send_once(
-        self, method: str, path: str, query: dict[str, str] | None, body: Body | None
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str] | None,
+        body: Body | None,
+        abandon: asyncio.Future[None] | None = None,
     ) -> tuple[int, str, CIMultiDictProxy[str]]:
-        """One attempt, holding a slot of the semaphore (never while waiting to retry)."""
-        async with self._semaphore:
-            started = self._clock()
-            try:
-                async with self._session.request(
-                    method,
-                    self._base_url + path,
-                    params=query,
-                    data=body() if body is not None else None,
-                    timeout=self._timeout,
-                ) as response:
-                    text = await response.text(errors="replace")
-            except (aiohttp.ClientError, TimeoutError) as err:
-                _LOGGER.debug(
-                    "%s %s failed after %.2f s: %s",
-                    method,
-                    _loggable(path),
-                    self._clock() - started,
-                    type(err).__name__,
-                )
-                raise
+        """One attempt, holding a slot (never while waiting to retry)."""
+        await self._acquire_slot(abandon)
+        started = self._clock()
+        try:
+            async with self._session.request(
+                method,
+                self._base_url + path,
+                params=query,
+                data=body() if body is not None else None,
+                timeout=self._timeout,
+            ) as response:
+                text = await response.text(errors="replace")
+        except (aiohttp.ClientError, TimeoutError) as err:
             _LOGGER.debug(
-                "%s %s -> %s in %.2f s (request %s)",
+                "%s %s failed after %.2f s: %s",
                 method,
                 _loggable(path),
-                response.status,
                 self._clock() - started,
-                response.headers.get("X-Request-Id"),
+                type(err).__name__,
             )
-            return response.status, text, response.headers
+            raise _connection_error(err, path) from err
+        finally:
+            self._slots.release()
+        _LOGGER.debug(
+            "%s %s -> %s in %.2f s (request %s)",
+            method,
+            _loggable(path),
+            response.status,
+            self._clock() - started,
+            response.headers.get("X-Request-Id"),
+        )
+        return response.status, text, response.headers
 
     @staticmethod
     def _refusal(
@@ -766,13 +839,20 @@ class PushoverClient:
 
     # ------------------------------------------------------------ messages
 
-    async def send_message(self, users: str | Sequence[str], message: Message) -> MessageResult:
+    async def send_message(
+        self,
+        users: str | Sequence[str],
+        message: Message,
+        *,
+        retries: int | None = None,
+        abandon: asyncio.Future[None] | None = None,
+    ) -> MessageResult:
         """Validate locally, then POST messages.json.
 
-        A send that timed out or lost its connection is retried (up to ``max_retries``,
-        >= 5 s apart). Pushover has no idempotency key, so when the first attempt did
-        reach Pushover and only its answer was lost, the message is delivered twice.
-        Use ``max_retries=0`` where a duplicate is worse than a lost message.
+        Failures before the request was written, and 5xx, are retried (``retries``, by
+        default ``max_retries``, >= 5 s apart). A failure after it was written raises
+        PushoverConnectionError with ``request_sent``: Pushover has no idempotency key,
+        so the message may have been delivered. ``abandon`` ends a wait for a free slot.
         """
         validate_message(users, message)
         params = self._with_token(
@@ -818,7 +898,13 @@ class PushoverClient:
         else:
             body = lambda: dict(params)  # noqa: E731
         data, limits = await self._request(
-            "POST", "messages.json", body=body, user_is_credential=True
+            "POST",
+            "messages.json",
+            body=body,
+            user_is_credential=True,
+            retries=retries,
+            resend=False,
+            abandon=abandon,
         )
         receipt = data.get("receipt")
         return MessageResult(

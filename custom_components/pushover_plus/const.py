@@ -63,6 +63,8 @@ ISSUE_QUOTA_EXHAUSTED: Final = "quota_exhausted"
 ISSUE_WEBHOOK_UNREACHABLE: Final = "webhook_unreachable"
 ISSUE_RECEIVER_OTHER_SESSION: Final = "receiver_other_session"
 ISSUE_HELD_DROPPED: Final = "held_messages_dropped"
+ISSUE_HELD_REFUSED: Final = "held_message_refused"
+ISSUE_UNEXPECTED_RESPONSE: Final = "unexpected_response"
 
 PRIORITIES: Final = {"lowest": -2, "low": -1, "normal": 0, "high": 1, "emergency": 2}
 

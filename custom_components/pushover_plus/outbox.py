@@ -1,4 +1,10 @@
-"""Hold messages while Pushover is unreachable and deliver them, in order, later."""
+"""Hold messages while Pushover is unreachable and deliver them, in order, later.
+
+The held messages of an entry are one ordered queue, kept in a journal in
+``.storage``: a message is on disk before the action that held it returns, and a
+delivered one is marked done on disk before the next one is sent. The queue goes out one
+message at a time, so a crash re-sends at most the one message that was in flight.
+"""
 
 from __future__ import annotations
 
@@ -6,57 +12,87 @@ import asyncio
 import base64
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 import logging
+from pathlib import Path
 from typing import Any
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
-from homeassistant.helpers.storage import Store
+from homeassistant.helpers.storage import STORAGE_DIR, Store
 from homeassistant.util import dt as dt_util
 
 from .api import (
     Attachment,
     Message,
     MessageResult,
+    PushoverAuthenticationError,
     PushoverConnectionError,
     PushoverError,
     PushoverQuotaExceededError,
+    PushoverRequestError,
     PushoverServerError,
+    PushoverUnexpectedResponseError,
 )
 from .const import (
     CONF_MAX_HELD_AGE,
     DEFAULT_MAX_HELD_AGE_HOURS,
     DOMAIN,
     ISSUE_HELD_DROPPED,
+    ISSUE_HELD_REFUSED,
+    ISSUE_UNEXPECTED_RESPONSE,
 )
 from .coordinator import PushoverConfigEntry, SenderData
+from .journal import Journal, Record
 
 _LOGGER = logging.getLogger(__name__)
 
-STORE_VERSION = 1
-FIRST_RETRY_DELAY = 30.0
+FIRST_RETRY_DELAY = 5.0
 MAX_RETRY_DELAY = 300.0
-UNLOAD_WAIT = 5.0  # seconds a delivery in flight may take to finish when the entry unloads
+UNEXPECTED_RESPONSE_DELAY = 900.0  # a proxy or captive portal answers: try again later
+QUOTA_RESET_UNKNOWN_DELAY = 3600.0
+STOP_WAIT = 20.0  # seconds a send in flight may take to finish when Home Assistant stops
 
 type Deliver = Callable[[str, Message], Awaitable[MessageResult]]
-type Delivered = Callable[[HeldMessage, MessageResult], None]
+type Delivered = Callable[[HeldMessage, MessageResult], Awaitable[None]]
+type CancelTag = Callable[[str], Awaitable[int]]
+type Probe = Callable[[], Awaitable[None]]
 
 
 def is_transient(err: PushoverError) -> bool:
-    """Return whether a failure may pass by itself (connection, timeout, 5xx)."""
-    return isinstance(err, PushoverConnectionError | PushoverServerError)
+    """Return whether a failure may pass by itself: hold the message and try later.
+
+    Connection errors, timeouts, 5xx, and 4xx answers that are not Pushover's (a proxy
+    or a captive portal in between).
+    """
+    return isinstance(
+        err, PushoverConnectionError | PushoverServerError | PushoverUnexpectedResponseError
+    )
 
 
 @dataclass(slots=True)
 class HeldMessage:
-    """A message waiting for Pushover, with the time it was first sent."""
+    """A message waiting for Pushover.
+
+    ``id`` orders the queue (the order the actions were called in); ``unsure`` counts
+    the attempts that may have reached Pushover without an answer; ``tag`` is the
+    internal tag of an emergency message, canceled before it is sent again.
+    """
 
     user_key: str
     recipient: str
     message: Message
     held_at: float
+    id: int = 0
+    unsure: int = 0
+    tag: str | None = None
+
+    @property
+    def emergency(self) -> bool:
+        """Return whether this is a priority 2 message."""
+        return self.message.priority == 2
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-serializable form (attachments as base64)."""
@@ -65,9 +101,12 @@ class HeldMessage:
         message["devices"] = list(self.message.devices)
         message["tags"] = list(self.message.tags)
         return {
+            "id": self.id,
             "user_key": self.user_key,
             "recipient": self.recipient,
             "held_at": self.held_at,
+            "unsure": self.unsure,
+            "tag": self.tag,
             "message": message,
             "attachment": None
             if attachment is None
@@ -91,44 +130,100 @@ class HeldMessage:
             recipient=item["recipient"],
             held_at=item["held_at"],
             message=Message(**{**item["message"], "attachment": attachment}),
+            id=int(item.get("id", 0)),
+            unsure=int(item.get("unsure", 0)),
+            tag=item.get("tag"),
         )
 
 
+def replay(records: list[Record]) -> list[HeldMessage]:
+    """Rebuild the queue from the journal's records, in order.
+
+    ``{"hold": ...}`` adds a message, ``{"done": id}`` removes it, and
+    ``{"sending": id, "unsure": n}`` says an attempt started: had it been answered, a
+    ``done`` would follow (or the next ``sending``), so it may have reached Pushover.
+    """
+    held: dict[int, HeldMessage] = {}
+    for record in records:
+        if "hold" in record:
+            message = HeldMessage.from_json(record["hold"])
+            held[message.id] = message
+        elif "done" in record:
+            held.pop(int(record["done"]), None)
+        elif "sending" in record and (sending := held.get(int(record["sending"]))):
+            sending.unsure = int(record.get("unsure", 0)) + 1
+    return sorted(held.values(), key=lambda message: message.id)
+
+
 class Outbox:
-    """Messages held for one sender entry, persisted across restarts."""
+    """The ordered queue of held messages of one sender entry."""
 
     def __init__(
         self,
         hass: HomeAssistant,
         entry: PushoverConfigEntry,
+        *,
         deliver: Deliver,
         delivered: Delivered,
+        cancel_tag: CancelTag,
+        probe: Probe,
     ) -> None:
-        """Initialize; ``deliver`` sends, ``delivered`` is told about each success."""
+        """Initialize; ``deliver`` sends once, ``delivered`` is told about each success.
+
+        ``cancel_tag`` cancels the emergency alerts of a tag, ``probe`` makes a cheap
+        request that succeeds once Pushover answers again.
+        """
         self.hass = hass
         self.entry = entry
         self._deliver = deliver
         self._delivered = delivered
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORE_VERSION, f"{DOMAIN}.outbox.{entry.entry_id}"
+        self._cancel_tag = cancel_tag
+        self._probe = probe
+        self.journal = Journal(
+            Path(hass.config.path(STORAGE_DIR, f"{DOMAIN}.outbox.{entry.entry_id}.jsonl")),
+            hass.async_add_executor_job,
         )
         self.messages: list[HeldMessage] = []
+        self.offline = False  # Pushover failed and has not answered a send since
+        self._next_id = 1
         self._listeners: list[CALLBACK_TYPE] = []
         self._unsub_retry: CALLBACK_TYPE | None = None
         self._delay = FIRST_RETRY_DELAY
-        self._lock = asyncio.Lock()
-        self._not_before: datetime | None = None
+        self._flushing: asyncio.Task[None] | None = None
         self._closed = False
-        self._flushing: asyncio.Task[Any] | None = None
+        self._held_signal: asyncio.Future[None] = hass.loop.create_future()
+        self._unsub_stop: CALLBACK_TYPE | None = None
 
     async def async_setup(self) -> None:
         """Load what was held before a restart and schedule its delivery."""
-        stored = await self._store.async_load() or {}
-        self.messages = [HeldMessage.from_json(item) for item in stored.get("messages", [])]
-        self.entry.async_on_unload(self._async_cancel_retry)
-        self.entry.async_on_unload(self._async_save_now)
-        self._drop_expired()
-        self._schedule(FIRST_RETRY_DELAY if self.messages else None)
+        records = await self.journal.async_load()
+        records.extend(await self._async_migrate_store())
+        self.messages = replay(records)
+        self._next_id = max((held.id for held in self.messages), default=0) + 1
+        if records:  # compact: only the live messages, with what is known about them
+            await self.journal.async_rewrite([{"hold": held.to_json()} for held in self.messages])
+        self._unsub_stop = self.hass.bus.async_listen_once(
+            EVENT_HOMEASSISTANT_STOP, self._async_stop
+        )
+        self.entry.async_on_unload(self.async_close)
+        await self._async_drop_expired()
+        if self.messages:
+            self.offline = True
+            self._schedule(0)
+
+    async def _async_migrate_store(self) -> list[Record]:
+        """Take the messages held by a version that kept them in a Store file."""
+        store: Store[dict[str, Any]] = Store(self.hass, 1, f"{DOMAIN}.outbox.{self.entry.entry_id}")
+        stored = await store.async_load()
+        if not stored:
+            return []
+        records = [
+            {"hold": {**item, "id": number}}
+            for number, item in enumerate(stored.get("messages", []), 1)
+        ]
+        await self.journal.async_append(*records)
+        await store.async_remove()
+        return records
 
     @callback
     def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
@@ -139,58 +234,80 @@ class Outbox:
     def _changed(self) -> None:
         for update in list(self._listeners):
             update()
-        self._store.async_delay_save(self._data_to_save, 1)
 
-    def _data_to_save(self) -> dict[str, Any]:
-        return {"messages": [held.to_json() for held in self.messages]}
+    @property
+    def held_signal(self) -> asyncio.Future[None]:
+        """Return a future that is done once a message is held (sends waiting give up)."""
+        return self._held_signal
 
-    async def _async_save_now(self) -> None:
-        """Stop delivering and write the held messages now (on unload).
+    @property
+    def holding(self) -> bool:
+        """Return whether new sends go behind held messages instead of out directly."""
+        return self.offline or bool(self.messages)
 
-        A delivery in flight may finish first, so that the next setup does not send it
-        again; one cut off after ``UNLOAD_WAIT`` stays held (its response is lost).
+    def next_id(self) -> int:
+        """Return the place in the queue of a send that starts now."""
+        self._next_id += 1
+        return self._next_id - 1
+
+    async def async_hold(self, held: HeldMessage) -> None:
+        """Queue a message in its place and return once it is on disk.
+
+        A message without a timestamp gets the time it was first sent.
         """
-        self._closed = True
-        self._async_cancel_retry()
-        try:
-            async with asyncio.timeout(UNLOAD_WAIT), self._lock:
-                pass
-        except TimeoutError:
-            if self._flushing is not None:
-                self._flushing.cancel()
-        await self._store.async_save(self._data_to_save())
-
-    @callback
-    def async_hold(self, user_key: str, recipient: str, message: Message) -> None:
-        """Keep a message; it keeps the time it was first sent as its timestamp."""
-        now = dt_util.utcnow().timestamp()
-        if message.timestamp is None:
-            message = replace(message, timestamp=int(now))
+        if held.message.timestamp is None:
+            held.message = replace(held.message, timestamp=int(held.held_at))
         if self._closed:
-            self._async_hold_after_unload(HeldMessage(user_key, recipient, message, now))
+            await self._async_hold_after_close(held)
             return
-        self.messages.append(HeldMessage(user_key, recipient, message, now))
-        self._changed()
-        if self._unsub_retry is None and not self._lock.locked():
-            self._schedule(self._delay)
+        self.offline = True
+        place = len(self.messages)
+        while place and self.messages[place - 1].id > held.id:
+            place -= 1
+        self.messages.insert(place, held)
+        if not self._held_signal.done():
+            self._held_signal.set_result(None)
+        try:
+            await self.journal.async_append({"hold": held.to_json()})
+        finally:
+            self._changed()
+            if self._unsub_retry is None and self._flushing is None:
+                self._schedule(self._delay)
 
-    @callback
-    def _async_hold_after_unload(self, held: HeldMessage) -> None:
+    async def _async_hold_after_close(self, held: HeldMessage) -> None:
         """Keep a message whose send failed after the entry unloaded (e.g. a reload).
 
         The outbox of the entry set up again takes it; while the entry is not loaded it
-        goes to the store, which the next setup reads.
+        goes to the journal, which the next setup reads.
         """
         data = getattr(self.entry, "runtime_data", None)
         if isinstance(data, SenderData) and data.sender.outbox is not self:
-            data.sender.outbox.async_hold(held.user_key, held.recipient, held.message)
+            await data.sender.outbox.async_hold(held)
             return
-        self.messages.append(held)
-        self.hass.async_create_task(self._store.async_save(self._data_to_save()))
+        await self.journal.async_append({"hold": held.to_json()})
 
-    def _schedule(self, delay: float | None) -> None:
+    async def async_close(self) -> None:
+        """Stop delivering; a send in flight may finish so that it is not sent again."""
+        self._closed = True
         self._async_cancel_retry()
-        if delay is None or not self.messages or self._closed:
+        if self._unsub_stop is not None:
+            self._unsub_stop()
+            self._unsub_stop = None
+        if (flushing := self._flushing) is not None and flushing is not asyncio.current_task():
+            try:
+                async with asyncio.timeout(STOP_WAIT):
+                    await asyncio.shield(flushing)
+            except TimeoutError:
+                flushing.cancel()
+
+    async def _async_stop(self, _event: Event) -> None:
+        """Let a send in flight finish when Home Assistant stops (not sent twice)."""
+        self._unsub_stop = None
+        await self.async_close()
+
+    def _schedule(self, delay: float) -> None:
+        self._async_cancel_retry()
+        if self._closed or not self.messages:
             return
         self._unsub_retry = async_call_later(self.hass, delay, self._async_retry)
 
@@ -200,56 +317,152 @@ class Outbox:
             self._unsub_retry()
             self._unsub_retry = None
 
-    async def _async_retry(self, _now: datetime) -> None:
+    @callback
+    def _async_retry(self, _now: datetime) -> None:
         self._unsub_retry = None
-        await self.async_flush()
+        if self._flushing is None and not self._closed:
+            self._flushing = self.entry.async_create_task(
+                self.hass, self._async_flush(), f"{DOMAIN} outbox {self.entry.entry_id}"
+            )
 
-    async def async_flush(self) -> None:
-        """Deliver held messages in order until Pushover fails again."""
-        async with self._lock:
-            self._flushing = asyncio.current_task()
-            try:
-                await self._async_flush_locked()
-            finally:
-                self._flushing = None
+    def _back_off(self, minimum: float = FIRST_RETRY_DELAY) -> None:
+        """Try again later: 5 s, then twice as long each time, at most 5 minutes."""
+        self._schedule(max(self._delay, minimum))
+        self._delay = min(self._delay * 2, MAX_RETRY_DELAY)
 
-    async def _async_flush_locked(self) -> None:
-        self._drop_expired()
+    async def _async_flush(self) -> None:
+        try:
+            await self._async_flush_queue()
+        finally:
+            self._flushing = None
+
+    async def _async_flush_queue(self) -> None:
+        """Deliver held messages in order, one at a time, until Pushover fails again."""
+        await self._async_drop_expired()
+        done: list[Record] = []
         while self.messages and not self._closed:
             held = self.messages[0]
+            if held.unsure and not held.emergency and held.unsure > 1:
+                _LOGGER.warning(
+                    "Pushover twice did not answer a held message for %s after it was sent; "
+                    "not sending it a third time (it has most likely arrived)",
+                    held.recipient,
+                )
+                self._remove(held)
+                done.append({"done": held.id})
+                continue
+            if held.unsure and not await self._async_prepare_resend(held, done):
+                return
+            await self._async_write([*done, {"sending": held.id, "unsure": held.unsure}])
+            done = []
             try:
                 result = await self._deliver(held.user_key, held.message)
-            except PushoverQuotaExceededError as err:
-                reset = err.reset or dt_util.utcnow() + timedelta(hours=1)
-                self._schedule(max((reset - dt_util.utcnow()).total_seconds(), 5.0))
-                return
             except PushoverError as err:
-                if is_transient(err):
-                    self._delay = min(self._delay * 2, MAX_RETRY_DELAY)
-                    self._schedule(self._delay)
+                if not self._async_failed(held, err):
                     return
-                _LOGGER.warning(
-                    "Pushover refused a held message for %s; dropping it: %s",
-                    held.recipient,
-                    err,
-                )
             else:
-                self._delivered(held, result)
-            self.messages.pop(0)
-            self._changed()
-        self._delay = FIRST_RETRY_DELAY
+                self._async_online()
+                await self._delivered(held, result)
+            self._remove(held)
+            done.append({"done": held.id})
+        await self._async_write(done)
+        if not self.messages:
+            self.offline = False
+            self._delay = FIRST_RETRY_DELAY
+            self._held_signal = self.hass.loop.create_future()
+            await self.journal.async_rewrite([])
 
-    def _drop_expired(self) -> None:
+    async def _async_write(self, records: list[Record]) -> None:
+        """Write done and sending marks (no fsync: a power cut may repeat, never lose)."""
+        if records:
+            await self.journal.async_append(*records, sync=False)
+            records.clear()
+
+    def _remove(self, held: HeldMessage) -> None:
+        if held in self.messages:
+            self.messages.remove(held)
+            self._changed()
+
+    async def _async_prepare_resend(self, held: HeldMessage, done: list[Record]) -> bool:
+        """Check that Pushover answers again before sending a message that may have arrived.
+
+        An emergency message's earlier alert is canceled first, so only one alert rings.
+        Return False (and try later) while Pushover does not answer.
+        """
+        await self._async_write(done)
+        try:
+            await self._probe()
+            if held.emergency and held.tag:
+                await self._cancel_tag(held.tag)
+        except PushoverAuthenticationError as err:
+            return self._async_failed(held, err)
+        except PushoverError as err:
+            _LOGGER.debug("Pushover does not answer yet: %s", type(err).__name__)
+            self._back_off()
+            return False
+        return True
+
+    @callback
+    def _async_failed(self, held: HeldMessage, err: PushoverError) -> bool:
+        """Handle a failed delivery; return whether to go on with the next message."""
+        if isinstance(err, PushoverConnectionError) and err.request_sent:
+            held.unsure += 1
+        if isinstance(err, PushoverQuotaExceededError):
+            now = dt_util.utcnow()
+            wait = (err.reset - now).total_seconds() if err.reset else 0
+            self._schedule(wait if wait > 0 else QUOTA_RESET_UNKNOWN_DELAY)
+            return False
+        if isinstance(err, PushoverUnexpectedResponseError):
+            self._async_raise_issue(ISSUE_UNEXPECTED_RESPONSE, error=str(err))
+            self._back_off(UNEXPECTED_RESPONSE_DELAY)
+            return False
+        if is_transient(err):
+            self._back_off()
+            return False
+        if isinstance(err, PushoverAuthenticationError) and err.parameter == "token":
+            _LOGGER.warning("Pushover rejected the API token; held messages are kept")
+            self.entry.async_start_reauth(self.hass)
+            return False
+        _LOGGER.warning(
+            "Pushover refused a held message for %s; dropping it: %s", held.recipient, err
+        )
+        if isinstance(err, PushoverRequestError):
+            self._async_raise_issue(ISSUE_HELD_REFUSED, error=str(err))
+        return True
+
+    @callback
+    def _async_online(self) -> None:
+        self.offline = False
+        self._delay = FIRST_RETRY_DELAY
+        ir.async_delete_issue(
+            self.hass, DOMAIN, f"{ISSUE_UNEXPECTED_RESPONSE}_{self.entry.entry_id}"
+        )
+
+    @callback
+    def _async_raise_issue(self, key: str, **placeholders: str) -> None:
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"{key}_{self.entry.entry_id}",
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=key,
+            translation_placeholders={"name": self.entry.title, **placeholders},
+        )
+
+    async def _async_drop_expired(self) -> None:
         """Drop messages held longer than the entry's limit and say so in a repair issue."""
         hours = float(self.entry.options.get(CONF_MAX_HELD_AGE, DEFAULT_MAX_HELD_AGE_HOURS))
         oldest = dt_util.utcnow().timestamp() - hours * 3600
-        kept = [held for held in self.messages if held.held_at >= oldest]
-        dropped = len(self.messages) - len(kept)
-        if not dropped:
+        expired = [held for held in self.messages if held.held_at < oldest]
+        if not expired:
             return
-        self.messages = kept
+        for held in expired:
+            self.messages.remove(held)
         self._changed()
-        _LOGGER.warning("Dropped %s held messages older than %s hours", dropped, hours)
+        await self._async_write([{"done": held.id} for held in expired])
+        _LOGGER.warning("Dropped %s held messages older than %s hours", len(expired), hours)
         ir.async_create_issue(
             self.hass,
             DOMAIN,
@@ -260,7 +473,7 @@ class Outbox:
             translation_key=ISSUE_HELD_DROPPED,
             translation_placeholders={
                 "name": self.entry.title,
-                "count": str(dropped),
+                "count": str(len(expired)),
                 "hours": f"{hours:g}",
             },
         )

@@ -178,9 +178,8 @@ class ReceiptTracker:
     def _data_to_save(self) -> dict[str, Any]:
         return {"receipts": [asdict(tracked) for tracked in self.active.values()]}
 
-    @callback
-    def async_track(self, receipt: str, recipient: str, tags: list[str], expire: int) -> None:
-        """Follow a receipt returned by a priority 2 send."""
+    async def async_track(self, receipt: str, recipient: str, tags: list[str], expire: int) -> None:
+        """Follow a receipt returned by a priority 2 send; return once it is on disk."""
         now = dt_util.utcnow().timestamp()
         self.active[receipt] = TrackedReceipt(
             receipt=receipt,
@@ -190,6 +189,7 @@ class ReceiptTracker:
             expires_at=now + expire,
         )
         self._changed()
+        await self._store.async_save(self._data_to_save())
 
     def _schedule(self) -> None:
         """Poll again after the interval while anything is active (never sooner than 5 s)."""

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 import logging
+import secrets
 import time
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.util import dt as dt_util
 
-from .api import Message, MessageResult, PushoverClient, PushoverError, PushoverQuotaExceededError
+from .api import (
+    Message,
+    MessageResult,
+    PushoverClient,
+    PushoverConnectionError,
+    PushoverError,
+    PushoverQuotaExceededError,
+)
 from .const import CONF_HOLD_WHEN_OFFLINE, DEFAULT_HOLD_WHEN_OFFLINE, STATUS_HELD, STATUS_SENT
 from .coordinator import PushoverConfigEntry, QuotaCoordinator
 from .errors import home_assistant_error
@@ -18,6 +29,7 @@ from .receipts import ReceiptTracker
 _LOGGER = logging.getLogger(__name__)
 
 SOUNDS_MAX_AGE = 3600.0
+INTERNAL_TAG_PREFIX = "pp"  # the tag every emergency message gets, to cancel a copy of it
 
 
 class MessageSender:
@@ -37,7 +49,14 @@ class MessageSender:
         self.client = client
         self.quota = quota
         self.receipts = receipts
-        self.outbox = Outbox(hass, entry, self._async_deliver, self._async_delivered)
+        self.outbox = Outbox(
+            hass,
+            entry,
+            deliver=self._async_deliver_held,
+            delivered=self._async_delivered,
+            cancel_tag=client.cancel_by_tag,
+            probe=self._async_probe,
+        )
         self.sounds: dict[str, str] = {}
         self._sounds_at = 0.0
 
@@ -62,10 +81,19 @@ class MessageSender:
         self.sounds = sounds
         self._sounds_at = time.monotonic()
 
-    async def _async_deliver(self, user_key: str, message: Message) -> MessageResult:
-        """Send once (the client retries transient failures) and keep the quota in step."""
+    async def _async_deliver(
+        self,
+        user_key: str,
+        message: Message,
+        *,
+        retries: int | None = 0,
+        abandon: asyncio.Future[None] | None = None,
+    ) -> MessageResult:
+        """Send and keep the quota in step (``retries`` None: the client's default)."""
         try:
-            result = await self.client.send_message(user_key, message)
+            result = await self.client.send_message(
+                user_key, message, retries=retries, abandon=abandon
+            )
         except PushoverQuotaExceededError as err:
             if err.limits is not None:
                 self.quota.async_set_limits(err.limits)
@@ -74,37 +102,79 @@ class MessageSender:
             self.quota.async_set_limits(result.limits)
         return result
 
-    @callback
-    def _async_delivered(self, held: HeldMessage, result: MessageResult) -> None:
-        """Follow the receipt of a message delivered from the outbox."""
-        self._async_track(held.recipient, held.message, result)
+    async def _async_deliver_held(self, user_key: str, message: Message) -> MessageResult:
+        """Send a held message once: the outbox retries."""
+        return await self._async_deliver(user_key, message)
 
-    def _async_track(self, recipient: str, message: Message, result: MessageResult) -> None:
+    async def _async_probe(self) -> None:
+        """Ask Pushover for the quota: it answers once it can be reached again."""
+        self.quota.async_set_limits(await self.client.get_limits())
+
+    async def _async_delivered(self, held: HeldMessage, result: MessageResult) -> None:
+        """Follow the receipt of a message delivered from the outbox."""
+        await self._async_track(held.recipient, held.message, result)
+
+    async def _async_track(self, recipient: str, message: Message, result: MessageResult) -> None:
         if result.receipt is not None:
-            self.receipts.async_track(
-                result.receipt, recipient, list(message.tags), message.expire or 0
-            )
+            tags = [tag for tag in message.tags if not _internal(tag)]
+            await self.receipts.async_track(result.receipt, recipient, tags, message.expire or 0)
 
     async def async_send(
         self, user_key: str, message: Message, *, recipient: str, hold: bool | None = None
     ) -> dict[str, Any]:
         """Send one message; return request, receipt and status, or raise HomeAssistantError.
 
-        With holding on, a transient failure (or messages already waiting, to keep the
-        order) puts the message in the outbox and the status is ``held``.
+        With holding on, a message goes behind messages already held (to keep the order),
+        and one that Pushover cannot take now (unreachable, no answer, 5xx) is held; the
+        status is then ``held``, once the message is on disk.
         """
         if hold is None:
             hold = self.entry.options.get(CONF_HOLD_WHEN_OFFLINE, DEFAULT_HOLD_WHEN_OFFLINE)
-        if hold and self.outbox.messages:
-            self.outbox.async_hold(user_key, recipient, message)
-            return {"request": None, "receipt": None, "status": STATUS_HELD}
+        if not hold:
+            return await self._async_send_now(user_key, message, recipient)
+        if message.priority == 2:
+            message = replace(
+                message, tags=(*message.tags, f"{INTERNAL_TAG_PREFIX}{secrets.token_hex(8)}")
+            )
+        held = HeldMessage(
+            user_key,
+            recipient,
+            message,
+            held_at=dt_util.utcnow().timestamp(),
+            id=self.outbox.next_id(),
+            tag=message.tags[-1] if message.priority == 2 else None,
+        )
+        if self.outbox.holding:
+            return await self._async_hold(held)
         try:
-            result = await self._async_deliver(user_key, message)
+            # The outbox retries, so the client does not; waiting for a free slot ends
+            # as soon as another message is held, and this one is held behind it.
+            result = await self._async_deliver(user_key, message, abandon=self.outbox.held_signal)
         except PushoverError as err:
-            if hold and is_transient(err):
-                _LOGGER.debug("Pushover unreachable; holding a message for %s", recipient)
-                self.outbox.async_hold(user_key, recipient, message)
-                return {"request": None, "receipt": None, "status": STATUS_HELD}
-            raise home_assistant_error(self.hass, self.entry, err) from err
-        self._async_track(recipient, message, result)
+            if not is_transient(err):
+                raise home_assistant_error(self.hass, self.entry, err) from err
+            _LOGGER.debug("Pushover cannot take a message now; holding it for %s", recipient)
+            if isinstance(err, PushoverConnectionError) and err.request_sent:
+                held.unsure = 1
+            return await self._async_hold(held)
+        await self._async_track(recipient, message, result)
         return {"request": result.request, "receipt": result.receipt, "status": STATUS_SENT}
+
+    async def _async_hold(self, held: HeldMessage) -> dict[str, Any]:
+        await self.outbox.async_hold(held)
+        return {"request": None, "receipt": None, "status": STATUS_HELD}
+
+    async def _async_send_now(
+        self, user_key: str, message: Message, recipient: str
+    ) -> dict[str, Any]:
+        """Send without holding: the client retries what did not reach Pushover."""
+        try:
+            result = await self._async_deliver(user_key, message, retries=None)
+        except PushoverError as err:
+            raise home_assistant_error(self.hass, self.entry, err) from err
+        await self._async_track(recipient, message, result)
+        return {"request": result.request, "receipt": result.receipt, "status": STATUS_SENT}
+
+
+def _internal(tag: str) -> bool:
+    return tag.startswith(INTERNAL_TAG_PREFIX) and len(tag) == len(INTERNAL_TAG_PREFIX) + 16
