@@ -1619,7 +1619,12 @@ async def test_downloaded_items_without_a_readable_id_are_skipped(
         (302, "", PushoverServerError, "Pushover answered HTTP 302"),  # never followed
         (200, "not json", PushoverServerError, "Pushover answered HTTP 200 without JSON"),
         (200, as_json({"status": 0}), PushoverRequestError, "HTTP 200"),
-        (403, "<html>no</html>", PushoverRequestError, "HTTP 403"),
+        (
+            403,
+            "<html>no</html>",
+            PushoverUnexpectedResponseError,
+            "HTTP 403 without Pushover's answer (a proxy or captive portal?)",
+        ),
         (400, as_json({"secret": "invalid", "errors": ["secret is invalid"]}), None, ""),
     ],
 )

@@ -1231,31 +1231,27 @@ class PushoverClient:
 
     async def _get_bounded(self, path: str, query: dict[str, str], limit: int) -> dict[str, Any]:
         """GET once, reading at most ``limit`` bytes; return the JSON body of a success."""
-        async with self._semaphore:
-            started = self._clock()
-            try:
-                async with self._session.get(
-                    self._base_url + path,
-                    params=query,
-                    timeout=self._timeout,
-                    allow_redirects=False,
-                ) as response:
-                    status, headers = response.status, response.headers
-                    body = await _read_bounded(response, limit)
-            except (aiohttp.ClientError, TimeoutError) as err:
-                _LOGGER.debug(
-                    "GET %s failed after %.2f s: %s",
-                    _loggable(path),
-                    self._clock() - started,
-                    type(err).__name__,
-                )
-                if isinstance(err, TimeoutError):
-                    raise PushoverTimeoutError(
-                        f"Pushover did not answer {_loggable(path)} in time"
-                    ) from err
-                raise PushoverConnectionError(
-                    f"Could not reach Pushover: {type(err).__name__}"
-                ) from err
+        await self._acquire_slot(None)
+        started = self._clock()
+        try:
+            async with self._session.get(
+                self._base_url + path,
+                params=query,
+                timeout=self._timeout,
+                allow_redirects=False,
+            ) as response:
+                status, headers = response.status, response.headers
+                body = await _read_bounded(response, limit)
+        except (aiohttp.ClientError, TimeoutError) as err:
+            _LOGGER.debug(
+                "GET %s failed after %.2f s: %s",
+                _loggable(path),
+                self._clock() - started,
+                type(err).__name__,
+            )
+            raise _connection_error(err, path) from err
+        finally:
+            self._slots.release()
         request_id = headers.get("X-Request-Id")
         _LOGGER.debug(
             "GET %s -> %s in %.2f s (request %s)",
@@ -1276,14 +1272,19 @@ class PushoverClient:
             data = json.loads(body)
         except ValueError:
             data = None
+        if not isinstance(data, dict) and status >= 400:
+            raise PushoverUnexpectedResponseError(
+                f"HTTP {status} without Pushover's answer (a proxy or captive portal?)",
+                status=status,
+                errors=[f"HTTP {status}"],
+                request_id=request_id,
+            )
         if not isinstance(data, dict):
-            if status < 300:
-                raise PushoverServerError(
-                    f"Pushover answered HTTP {status} without JSON",
-                    status=status,
-                    request_id=request_id,
-                )
-            data = {}  # a refusal without a JSON body is still a refusal
+            raise PushoverServerError(
+                f"Pushover answered HTTP {status} without JSON",
+                status=status,
+                request_id=request_id,
+            )
         if status < 300 and data.get("status") == 1:
             return data
         raise self._refusal(status, data, None, None, request_id, False)
