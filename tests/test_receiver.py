@@ -460,19 +460,20 @@ async def test_keepalive_then_close_grows_the_backoff(
     hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
 ) -> None:
     """A frame is no proof of health: only a session that stays up resets the backoff."""
+    steps = [min(BACKOFF_MAX, BACKOFF_INITIAL * 2**attempt) for attempt in range(9)]
+    assert steps[-3:] == [BACKOFF_MAX] * 3
     await setup_receiver(hass, simulator, receiver)
     listener = listener_of(receiver)
-    virtual = VirtualTime(until=3600.0)
+    virtual = VirtualTime(until=sum(steps))  # held in the ninth sleep
     listener.sleep = virtual.sleep
     listener.jitter = VirtualTime.lowest
     simulator.login_script = send(b"#")
 
     await simulator.close_websockets(receiver.device_id)
-    await wait_until(lambda: len(virtual.delays) >= 9)
+    await wait_until(lambda: virtual.now >= virtual.until)
 
-    steps = [min(BACKOFF_MAX, BACKOFF_INITIAL * 2**attempt) for attempt in range(9)]
-    assert virtual.delays[:9] == steps
-    assert steps[-2:] == [BACKOFF_MAX, BACKOFF_MAX]
+    assert virtual.delays == steps
+    assert logins(simulator, receiver) == 1 + 8
 
 
 async def test_error_frame_starts_reauth_without_reconnecting(
