@@ -290,7 +290,7 @@ def _below(real: str, roots: Collection[str]) -> bool:
 
 
 def _open_without_symlinks(real: str) -> int:
-    """Open an absolute path with no symlink in it; ELOOP if one is met on the way."""
+    """Open an absolute path with no symlink in it; ELOOP or ENOTDIR if one is met."""
     *folders, name = Path(real).parts
     if not folders:
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
