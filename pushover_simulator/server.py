@@ -45,6 +45,7 @@ MAX_ATTACHMENT = 5_242_880
 RECEIPT_LIFETIME = 7 * 86400
 FaultKind = Literal["400", "403", "500", "502", "503", "timeout", "drop", "429", "block"]
 CallbackPoster = Callable[[str, dict[str, str]], Awaitable[None]]
+LoginScript = Callable[[web.WebSocketResponse], Awaitable[None]]
 
 
 class PushoverError(Exception):
@@ -122,6 +123,8 @@ class PushoverSimulator:
         self.websocket_logins: list[str] = []
         # Whether "no active devices" carries "user": "invalid" (unknown on Pushover).
         self.no_devices_verdict = True
+        # A hostile or broken server: run on each accepted login, then the socket is closed.
+        self.login_script: LoginScript | None = None
         self.response_delay = 0.0
         self.auto_block_after_4xx: int | None = None
         self.block_seconds = 60.0
@@ -1383,7 +1386,8 @@ class PushoverSimulator:
                 or self.sessions.get(secret) != device.user
                 or not text.endswith("\n")
             ):
-                await socket.send_bytes(b"E")
+                with contextlib.suppress(ConnectionError):  # the client may be gone
+                    await socket.send_bytes(b"E")
                 await socket.close()
                 return socket
             self.websocket_logins.append(device_id)
@@ -1395,6 +1399,11 @@ class PushoverSimulator:
             self._sockets.setdefault(device_id, set()).add(socket)
             assert request.transport is not None
             self._transports[socket] = request.transport
+            if self.login_script is not None:
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await self.login_script(socket)
+                await socket.close()
+                return socket
             self._spawn(self._keepalive(socket))
             async for _message in socket:
                 pass

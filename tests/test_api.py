@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import json
 import logging
 import socket
+import tracemalloc
 from typing import Any
 import uuid
 
@@ -24,8 +26,14 @@ import pytest
 
 from custom_components.pushover_plus.api import (
     MAX_ATTACHMENT_BYTES,
+    MAX_DOWNLOAD_BYTES,
     MAX_MESSAGE_LENGTH,
+    MAX_PUSH_FRAME_BYTES,
+    MAX_TITLE_LENGTH,
+    MAX_URL_LENGTH,
+    MAX_URL_TITLE_LENGTH,
     Attachment,
+    Download,
     GroupInfo,
     GroupMember,
     GroupSummary,
@@ -900,7 +908,6 @@ MALFORMED_ANSWERS: list[tuple[str, str, dict[str, Any]]] = [
     ("migrate", "subscriptions/migrate.json", {"subscribed_user_key": None}),
     ("login", "users/login.json", {"id": {"nested": 1}, "secret": "s"}),
     ("register", "devices.json", {"id": ["d"]}),
-    ("download", "messages.json", {"messages": [{"message": "no id"}]}),
 ]
 MALFORMED_CALLS: dict[str, Callable[[PushoverClient], Awaitable[Any]]] = {
     "limits": lambda c: c.get_limits(),
@@ -911,7 +918,6 @@ MALFORMED_CALLS: dict[str, Callable[[PushoverClient], Awaitable[Any]]] = {
     "migrate": lambda c: c.migrate_subscription("code", KEY),
     "login": lambda c: c.login("me@example.com", "pw"),
     "register": lambda c: c.register_device("s", "ha"),
-    "download": lambda c: c.download_messages("s", "d"),
 }
 
 
@@ -1481,8 +1487,10 @@ async def test_download_delete_and_acknowledge(
     queue = simulator.open_client_devices[device.device_id].queue
     queue.reverse()  # the server's order is not trusted
 
-    messages = await client.download_messages(device.secret, device.device_id)
+    download = await client.download_messages(device.secret, device.device_id)
 
+    assert download.skipped == 0
+    messages = download.messages
     assert [m.message for m in messages] == ["plain", "full", "Emergency"]
     assert [m.id for m in messages] == sorted(int(m.raw["id_str"]) for m in messages)
     assert all(m.id_str == str(m.id) for m in messages)
@@ -1514,11 +1522,10 @@ async def test_download_delete_and_acknowledge(
     assert (state.acknowledged_by, state.acknowledged_by_device) == (device.user, "home-assistant")
 
     await client.delete_messages(device.secret, device.device_id, full.id_str)
-    assert [m.message for m in await client.download_messages(device.secret, device.device_id)] == [
-        "Emergency"
-    ]
+    remaining = await client.download_messages(device.secret, device.device_id)
+    assert [m.message for m in remaining.messages] == ["Emergency"]
     await client.delete_messages(device.secret, device.device_id, urgent.id_str)
-    assert await client.download_messages(device.secret, device.device_id) == []
+    assert await client.download_messages(device.secret, device.device_id) == Download([])
 
 
 async def test_downloaded_messages_tolerate_missing_fields(
@@ -1538,7 +1545,8 @@ async def test_downloaded_messages_tolerate_missing_fields(
         JSON,
     )
 
-    first, second = await fake_client(session, fake_api).download_messages("s", "d")
+    download = await fake_client(session, fake_api).download_messages("s", "d")
+    first, second = download.messages
 
     assert (first.id, first.id_str, first.message, first.umid, first.app) == (
         3,
@@ -1550,6 +1558,166 @@ async def test_downloaded_messages_tolerate_missing_fields(
     assert first.date == datetime.fromtimestamp(1_700_000_000, UTC)
     assert (second.id_str, second.priority, second.acked, second.umid) == ("9", 0, True, None)
     assert second.date == datetime.fromtimestamp(0, UTC)
+
+
+async def test_downloaded_items_without_a_readable_id_are_skipped(
+    session: aiohttp.ClientSession, fake_api: FakeApi
+) -> None:
+    """A hostile or broken server: bad ids, bad numbers, text beyond Pushover's limits."""
+    long = {
+        "message": "m" * 5000,
+        "title": "t" * 1000,
+        "url": "u" * 1000,
+        "url_title": "v" * 1000,
+        "app": "a" * 1000,
+        "umid_str": "9" * 1000,
+    }
+    items: list[Any] = [
+        "not an object",
+        {"id_str": "x1", "id": 4},
+        {"id": True},
+        {"id": -1},
+        {"id_str": "0"},
+        {"id_str": "٣"},  # a digit, but not an ASCII one
+        {"id_str": "1" * 20},
+        {"id": 2**63},
+        {"id": 5, "priority": 99, "acked": float("inf"), **long},
+        {"id_str": str(2**63 - 1), "priority": -7, "html": "yes", "date": 10**20},
+    ]
+    fake_api.responses["messages.json"] = (
+        200,
+        as_json({"status": 1, "messages": items}),
+        JSON,
+    )
+    client = fake_client(session, fake_api)
+
+    download = await client.download_messages("s", "d")
+
+    assert download.skipped == 8
+    capped, highest = download.messages
+    assert (capped.id, capped.priority, capped.acked) == (5, 2, False)
+    assert len(capped.message) == MAX_MESSAGE_LENGTH
+    assert len(capped.title or "") == MAX_TITLE_LENGTH
+    assert len(capped.url or "") == MAX_URL_LENGTH
+    assert len(capped.url_title or "") == MAX_URL_TITLE_LENGTH
+    assert len(capped.app or "") == len(capped.umid or "") == MAX_TITLE_LENGTH
+    assert (highest.id, highest.id_str, highest.priority, highest.html) == (
+        2**63 - 1,
+        str(2**63 - 1),
+        -2,
+        False,
+    )
+    assert highest.date == datetime.fromtimestamp(0, UTC)
+
+    fake_api.responses["messages.json"] = (200, as_json({"status": 1, "messages": {}}), JSON)
+    assert await client.download_messages("s", "d") == Download([])
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "kind", "text"),
+    [
+        (500, "<html>down</html>", PushoverServerError, "Pushover answered HTTP 500"),
+        (302, "", PushoverServerError, "Pushover answered HTTP 302"),  # never followed
+        (200, "not json", PushoverServerError, "Pushover answered HTTP 200 without JSON"),
+        (200, as_json({"status": 0}), PushoverRequestError, "HTTP 200"),
+        (
+            403,
+            "<html>no</html>",
+            PushoverUnexpectedResponseError,
+            "HTTP 403 without Pushover's answer (a proxy or captive portal?)",
+        ),
+        (400, as_json({"secret": "invalid", "errors": ["secret is invalid"]}), None, ""),
+    ],
+)
+async def test_a_failed_download_is_not_retried(
+    session: aiohttp.ClientSession,
+    fake_api: FakeApi,
+    status: int,
+    body: str,
+    kind: type[PushoverError] | None,
+    text: str,
+) -> None:
+    """The receiver's backoff is the retry; a redirect could take the secret elsewhere."""
+    headers = {**JSON, "Location": "/1/elsewhere.json", "X-Request-Id": "req-3"}
+    fake_api.responses["messages.json"] = (status, body, headers)
+    client = fake_client(session, fake_api, max_retries=2)
+
+    if kind is None:
+        err = await raises(PushoverAuthenticationError, client.download_messages("s", "d"))
+        assert err.parameter == "secret"
+    else:
+        err = await raises(kind, client.download_messages("s", "d"))
+        assert str(err) == text
+        assert getattr(err, "request_id", None) == "req-3"
+    assert fake_api.hits == ["messages.json"]
+
+
+async def test_an_unreachable_or_slow_download_fails_at_once(
+    session: aiohttp.ClientSession, simulator: PushoverSimulator
+) -> None:
+    gone = PushoverClient(session, base_url=f"http://127.0.0.1:{free_port()}/1/", max_retries=2)
+    err = await raises(PushoverConnectionError, gone.download_messages("s", "d"))
+    assert str(err) == "Could not reach Pushover: ClientConnectorError"
+
+    simulator.inject_fault("timeout", delay=1.0)
+    slow = PushoverClient(session, base_url=simulator.base_url, timeout=0.1, max_retries=2)
+    err = await raises(PushoverTimeoutError, slow.download_messages("s", "d"))
+    assert str(err) == "Pushover did not answer messages.json in time"
+    assert len(simulator.requests) == 1
+
+
+@dataclass
+class Flood:
+    """A server streaming an endless download; how much it wrote before the client left."""
+
+    base_url: str
+    written: int = 0
+
+
+@pytest.fixture
+async def flood(socket_enabled: None) -> AsyncIterator[Flood]:
+    chunk = b"x" * 65536
+    server = Flood("")
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers=JSON)
+        if request.query["secret"] == "announce":  # the test's way to ask for a length
+            response.content_length = 100 * 1024 * 1024
+        await response.prepare(request)
+        with contextlib.suppress(ConnectionError):
+            for _ in range(100 * 16):  # 100 MB
+                await response.write(chunk)
+                server.written += len(chunk)
+        return response
+
+    app = web.Application()
+    app.router.add_get("/1/messages.json", handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    server.base_url = f"http://127.0.0.1:{runner.addresses[0][1]}/1/"
+    yield server
+    await runner.cleanup()
+
+
+@pytest.mark.parametrize("secret", ["chunked", "announce"])
+async def test_a_giant_download_is_refused_with_bounded_memory(
+    session: aiohttp.ClientSession, flood: Flood, secret: str
+) -> None:
+    """A 100 MB download took memory from 240 to 622 MB and reached the event bus."""
+    client = PushoverClient(session, base_url=flood.base_url)
+    tracemalloc.start()
+    try:
+        err = await raises(PushoverServerError, client.download_messages(secret, "d"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    print(
+        f"100 MB download ({secret}): refused after "
+        f"{flood.written / 2**20:.1f} MiB sent, peak {peak / 2**20:.1f} MiB allocated"
+    )
+    assert str(err) == f"Pushover's answer is over {MAX_DOWNLOAD_BYTES} bytes"
+    assert peak < 4 * MAX_DOWNLOAD_BYTES
 
 
 # ---------------------------------------------------------------- websocket
@@ -1582,11 +1750,11 @@ async def test_push_frames(
         assert await anext(frames) is PushFrame.ERROR
         await simulator.send_frame(device.device_id, "A")
         assert await anext(frames) is PushFrame.OTHER_SESSION
-        await simulator.send_frame(device.device_id, "#!\n", as_text=True)
-        assert [await anext(frames), await anext(frames)] == [
-            PushFrame.KEEPALIVE,
-            PushFrame.NEW_MESSAGE,
-        ]
+        for ignored in ("#!\n", "!!", "", "R" * (MAX_PUSH_FRAME_BYTES - 1)):
+            await simulator.send_frame(device.device_id, ignored, as_text=True)
+        await simulator.send_frame(device.device_id, "é")  # two bytes
+        await simulator.send_frame(device.device_id, "!")
+        assert await anext(frames) is PushFrame.NEW_MESSAGE
     finally:
         await frames.aclose()
     await wait_until(lambda: not simulator._sockets[device.device_id])  # the client hung up
@@ -1643,6 +1811,36 @@ async def test_a_closed_websocket_is_a_connection_error(
         await frames.aclose()
 
 
+async def test_a_websocket_closed_before_the_login_is_a_connection_error(
+    client: PushoverClient, device: Device, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server hangs up between the handshake and the login (a race no server can stage)."""
+
+    async def closing(self: aiohttp.ClientWebSocketResponse, data: str) -> None:
+        raise aiohttp.ClientConnectionResetError("Cannot write to closing transport")
+
+    monkeypatch.setattr(aiohttp.ClientWebSocketResponse, "send_str", closing)
+    frames = client.push_frames(device.device_id, device.secret)
+    try:
+        err = await raises(PushoverConnectionError, anext(frames))
+    finally:
+        await frames.aclose()
+    assert str(err) == "The websocket closed during the login"
+
+
+async def test_an_oversized_frame_ends_the_websocket_unread(
+    client: PushoverClient, simulator: PushoverSimulator, device: Device
+) -> None:
+    frames = client.push_frames(device.device_id, device.secret, heartbeat_timeout=5)
+    try:
+        first = await next_after_login(frames, simulator, device.device_id)
+        await simulator.send_frame(device.device_id, "!" * MAX_PUSH_FRAME_BYTES)
+        err = await raises(PushoverConnectionError, first)
+    finally:
+        await frames.aclose()
+    assert str(err) == "The websocket ended (ERROR)"
+
+
 @pytest.mark.parametrize("where", ["refused", "not-a-websocket"])
 async def test_websocket_connect_failure(
     session: aiohttp.ClientSession, simulator: PushoverSimulator, where: str
@@ -1685,7 +1883,7 @@ async def test_debug_logs_name_paths_statuses_and_request_ids_but_no_secrets(
     group = await client.create_group("Family")
     await client.group_add_user(group, account.other_user, memo="other@example.com")
     await client.get_group(group)
-    [received] = await client.download_messages(login.secret, device_id)
+    [received] = (await client.download_messages(login.secret, device_id)).messages
     await client.acknowledge_receipt(login.secret, sent.receipt)
     await client.delete_messages(login.secret, device_id, received.id_str)
     await client.team_add_user(team, "new@example.com", password="pw-Secret-2")
@@ -1724,6 +1922,7 @@ async def test_debug_logs_name_paths_statuses_and_request_ids_but_no_secrets(
     for path in (
         "GET groups/*.json",
         "POST groups/*/add_user.json",
+        "GET messages.json -> 200",
         "POST devices/*/update_highest_message.json",
         "POST receipts/*/acknowledge.json",
         "POST receipts/cancel_by_tag/*.json",

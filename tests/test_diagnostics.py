@@ -16,7 +16,9 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.pushover_plus.const import (
+    CONF_DEVICE_ID,
     CONF_DEVICES,
+    CONF_SECRET,
     CONF_TEAM_TOKEN,
     CONF_USER_KEY,
     CONF_WEBHOOK_ID,
@@ -25,7 +27,7 @@ from custom_components.pushover_plus.const import (
 )
 from pushover_simulator import PushoverSimulator
 
-from .conftest import Account
+from .conftest import Account, add_receiver_entry, wait_until
 
 
 async def test_entry_and_device_diagnostics_are_redacted(
@@ -81,4 +83,24 @@ async def test_entry_and_device_diagnostics_are_redacted(
         team_token,
         sender_entry.data[CONF_WEBHOOK_ID],
     ):
+        assert secret not in text
+
+
+async def test_receiver_diagnostics_redact_the_device_and_show_the_connection(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    simulator: PushoverSimulator,
+) -> None:
+    entry, user = await add_receiver_entry(hass, simulator)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await wait_until(lambda: bool(simulator.websocket_logins))
+
+    result = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+
+    assert result["entry"]["data"][CONF_DEVICE_ID] == REDACTED
+    assert result["entry"]["data"][CONF_SECRET] == REDACTED
+    assert result["receiver"] == {"connected": True, "reconnect_attempts": 0, "highest_id": "0"}
+    text = json.dumps(result)
+    for secret in (entry.data[CONF_DEVICE_ID], entry.data[CONF_SECRET], user):
         assert secret not in text

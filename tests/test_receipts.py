@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from itertools import pairwise
+import logging
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -19,6 +21,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.pushover_plus import receipts as receipts_module
 from custom_components.pushover_plus.const import (
     CONF_RECEIPT_POLL_INTERVAL,
     CONF_USE_WEBHOOK,
@@ -307,14 +310,76 @@ async def test_ack_by_webhook(
         == f"https://ha.example.com/api/webhook/{webhook_id}"
     )
     await simulator.acknowledge(receipt, user=account.user, device="phone")
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert [event.data["state"] for event in events] == ["acknowledged"]
     assert events[0].data["acknowledged_by_device"] == "phone"
     assert simulator.receipts[receipt].called_back
     assert webhook_id not in str(hass.states.async_all())
 
 
-async def test_forged_webhook_posts_are_ignored(
+def callback_fields(receipt: str, **changes: str) -> dict[str, str]:
+    """The five fields Pushover posts, well formed."""
+    return {
+        "receipt": receipt,
+        "acknowledged": "1",
+        "acknowledged_at": "1700000000",
+        "acknowledged_by": "u" * 30,
+        "acknowledged_by_device": "phone",
+        **changes,
+    }
+
+
+async def no_wait(_seconds: float) -> None:
+    """Retry at once (the client's spacing is tested in test_api.py)."""
+
+
+def receipt_polls(simulator: PushoverSimulator, receipt: str) -> int:
+    return len(polls(simulator, receipt))
+
+
+async def test_forged_webhook_posts_change_nothing_until_pushover_confirms(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    webhook_sender: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """A well-formed forged acknowledgement was trusted: the alert ended, phones rang on."""
+    events = async_capture_events(hass, EVENT_RECEIPT)
+    receipt = await emergency(hass)
+    client = await hass_client_no_auth()
+    url = f"/api/webhook/{webhook_sender.data[CONF_WEBHOOK_ID]}"
+    for forged in (
+        callback_fields("x" * 30),  # not ours
+        callback_fields(receipt, acknowledged="0"),
+        callback_fields(receipt, acknowledged_at="soon"),
+        callback_fields(receipt, acknowledged_by="me"),
+        callback_fields(receipt, acknowledged_by_device="bad device!"),
+        {},
+    ):
+        response = await client.post(url, data=forged)
+        assert response.status == 200
+        assert await response.text() == ""
+    response = await client.get(url)
+    assert response.status == 405
+    assert receipt_polls(simulator, receipt) == 0
+
+    response = await client.post(url, data=callback_fields(receipt))
+    assert response.status == 200
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert receipt_polls(simulator, receipt) == 1  # asked Pushover, which says no
+    assert events == []
+    assert hass.states.get(ACTIVE).state == "1"
+
+    await simulator.acknowledge(receipt, user=account.user, device="phone")  # calls back
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert receipt_polls(simulator, receipt) == 2
+    assert [event.data["state"] for event in events] == ["acknowledged"]
+    assert events[0].data["acknowledged_by"] == "Home"  # Pushover's answer, not the post
+    assert hass.states.get(ACTIVE).state == "0"
+
+
+async def test_a_callback_pushover_cannot_confirm_changes_nothing(
     hass: HomeAssistant,
     simulator: PushoverSimulator,
     webhook_sender: MockConfigEntry,
@@ -323,33 +388,69 @@ async def test_forged_webhook_posts_are_ignored(
     events = async_capture_events(hass, EVENT_RECEIPT)
     receipt = await emergency(hass)
     client = await hass_client_no_auth()
+    simulator.inject_fault("503", path=f"receipts/{receipt}", count=3)  # every attempt
+    webhook_sender.runtime_data.client._sleep = no_wait
     url = f"/api/webhook/{webhook_sender.data[CONF_WEBHOOK_ID]}"
-    good = {
-        "receipt": receipt,
-        "acknowledged": "1",
-        "acknowledged_at": "1700000000",
-        "acknowledged_by": "u" * 30,
-        "acknowledged_by_device": "phone",
-    }
-    for forged in (
-        {**good, "receipt": "x" * 30},  # not ours
-        {**good, "acknowledged": "0"},
-        {**good, "acknowledged_at": "soon"},
-        {**good, "acknowledged_by": "me"},
-        {**good, "acknowledged_by_device": "bad device!"},
-        {},
-    ):
-        response = await client.post(url, data=forged)
-        assert response.status == 200
-        assert await response.text() == ""
-    assert events == []
-    response = await client.get(url)
-    assert response.status == 405
-    response = await client.post(url, data=good)
+    response = await client.post(url, data=callback_fields(receipt))
     assert response.status == 200
-    await hass.async_block_till_done()
-    assert [event.data["state"] for event in events] == ["acknowledged"]
-    assert events[0].data["acknowledged_by"] == "unknown user"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert receipt_polls(simulator, receipt) == 3
+    assert events == []
+    assert hass.states.get(ACTIVE).state == "1"
+
+
+async def test_a_flood_of_callbacks_costs_two_requests(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    webhook_sender: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(receipts_module, "CALLBACK_SPACING", 0.0)
+    receipt = await emergency(hass)
+    client = await hass_client_no_auth()
+    url = f"/api/webhook/{webhook_sender.data[CONF_WEBHOOK_ID]}"
+    simulator.response_delay = 1.0  # the first confirmation is in flight meanwhile
+    for _ in range(20):
+        response = await client.post(url, data=callback_fields(receipt))
+        assert response.status == 200
+    simulator.response_delay = 0.0
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert receipt_polls(simulator, receipt) == 2  # the one in flight, one more after it
+
+
+async def test_bad_or_oversized_callbacks_are_answered_without_a_traceback(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    webhook_sender: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """acknowledged_at=999999999999 and a 20 MB body were logged at ERROR with the id."""
+    receipt = await emergency(hass)
+    client = await hass_client_no_auth()
+    webhook_id = webhook_sender.data[CONF_WEBHOOK_ID]
+    url = f"/api/webhook/{webhook_id}"
+
+    response = await client.post(url, data=callback_fields(receipt, acknowledged_at="9" * 12))
+    assert response.status == 200
+    big = b"receipt=" + b"x" * (20 * 1024 * 1024)
+    response = await client.post(url, data=big)
+    assert response.status == 413
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(320):
+            yield b"x" * 65536
+
+    response = await client.post(url, data=chunks())  # no length announced
+    assert response.status == 413
+
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith("custom_components")]
+    assert [line for line in ours if webhook_id in line] == []
+    assert hass.states.get(ACTIVE).state == "1"
 
 
 async def test_webhook_without_external_url_raises_repair_issue(

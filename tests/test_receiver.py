@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+import logging
 from typing import Any
 from unittest.mock import patch
 
+from aiohttp import web
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import STATE_UNKNOWN
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import Event, HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
@@ -21,6 +24,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.pushover_plus import receiver as receiver_module
 from custom_components.pushover_plus.api import (
+    MAX_DOWNLOAD_BYTES,
     Message,
     PushoverClient,
     PushoverConnectionError,
@@ -36,15 +40,17 @@ from custom_components.pushover_plus.const import (
 )
 from custom_components.pushover_plus.coordinator import ReceiverData
 from custom_components.pushover_plus.receiver import (
+    BACKOFF_INITIAL,
     BACKOFF_JITTER,
     BACKOFF_MAX,
+    HEALTHY_SESSION,
     OpenClientListener,
     describe,
     secret_rejected,
 )
 from pushover_simulator import PushoverSimulator
 
-from .conftest import RECEIVER_DEVICE, add_receiver_entry, wait_until
+from .conftest import RECEIVER_DEVICE, add_receiver_entry, later, wait_until
 
 JITTER = 1.1
 DELETE_PATH = "update_highest_message.json"
@@ -66,21 +72,54 @@ class Receiver:
         return result.receipt
 
 
-@dataclass
 class Backoff:
-    """Records the reconnect delays; a closed gate holds the listener in its sleep."""
+    """Records the reconnect delays and holds the listener in each until allowed on."""
 
-    delays: list[float] = field(default_factory=list)
-    bounds: list[tuple[float, float]] = field(default_factory=list)
-    gate: asyncio.Event = field(default_factory=asyncio.Event)
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+        self.bounds: list[tuple[float, float]] = []
+        self.opened = False
+        self._permits = asyncio.Semaphore(0)
 
     async def sleep(self, delay: float) -> None:
         self.delays.append(delay)
-        await self.gate.wait()
+        if not self.opened:
+            await self._permits.acquire()
 
     def jitter(self, low: float, high: float) -> float:
         self.bounds.append((low, high))
         return JITTER
+
+    def allow(self, count: int = 1) -> None:
+        """Let ``count`` sleeps (waiting or to come) end."""
+        for _ in range(count):
+            self._permits.release()
+
+    def open(self) -> None:
+        """End every sleep at once from now on."""
+        self.opened = True
+        self.allow()
+
+
+class VirtualTime:
+    """A sleep that lets virtual time pass at once; past ``until`` it holds the listener."""
+
+    def __init__(self, until: float) -> None:
+        self.until = until
+        self.now = 0.0
+        self.delays: list[float] = []
+
+    async def sleep(self, delay: float) -> None:
+        self.delays.append(delay)
+        self.now += delay
+        if self.now >= self.until:
+            await asyncio.Event().wait()  # until the test unloads the entry
+        await asyncio.sleep(0)
+
+    @staticmethod
+    def lowest(low: float, high: float) -> float:
+        """The jitter that makes the most reconnects."""
+        return low
 
 
 async def wait_processed(
@@ -180,6 +219,56 @@ def reauth_flows(hass: HomeAssistant, receiver: Receiver) -> list[Any]:
 
 def listener_stopped(receiver: Receiver) -> bool:
     return not receiver.entry._background_tasks
+
+
+def listener_of(receiver: Receiver) -> OpenClientListener:
+    data = receiver.entry.runtime_data
+    assert isinstance(data, ReceiverData)
+    return data.listener
+
+
+def send(*frames: bytes) -> Callable[[web.WebSocketResponse], Awaitable[None]]:
+    """A login script for the simulator: send these frames (then it hangs up)."""
+
+    async def script(socket: web.WebSocketResponse) -> None:
+        for frame in frames:
+            await socket.send_bytes(frame)
+
+    return script
+
+
+def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The receiver's WARNING lines."""
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == receiver_module.__name__ and r.levelno == logging.WARNING
+    ]
+
+
+class LoopLag:
+    """Measures the longest stall of the event loop (a figure to print, not to assert)."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+
+    @contextlib.asynccontextmanager
+    async def measured(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+
+        async def tick() -> None:
+            while True:
+                started = loop.time()
+                await asyncio.sleep(0.001)
+                self.longest = max(self.longest, loop.time() - started - 0.001)
+
+        ticker = asyncio.ensure_future(tick())
+        try:
+            yield
+        finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
 
 
 # ---------------------------------------------------------------- backlog and live messages
@@ -321,17 +410,70 @@ async def test_acknowledge_an_emergency(
 # ---------------------------------------------------------------- control frames
 
 
-async def test_reload_frame_reconnects_at_once(
-    hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
+async def test_reload_frame_reconnects_after_the_backoff(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    receiver: Receiver,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger=receiver_module.__name__)
     backoff = Backoff()
+    backoff.open()
     await setup_receiver(hass, simulator, receiver, backoff)
     await simulator.send_frame(receiver.device_id, "R")
     await wait_until(lambda: logins(simulator, receiver) == 2)
     await simulator.send_frame(receiver.device_id, "R", as_text=True)
     await wait_until(lambda: logins(simulator, receiver) == 3)
-    assert backoff.delays == []
+    # The session after the first R never stayed up: the second R waits longer.
+    assert backoff.delays == pytest.approx([BACKOFF_INITIAL * JITTER, 2 * BACKOFF_INITIAL * JITTER])
     assert not listener_stopped(receiver)
+    # A routine R is not an outage; an R again before the session settled is one.
+    assert warnings(caplog) == [
+        f"Pushover connection of {receiver.entry.title} lost "
+        "(asked to reconnect again); reconnecting"
+    ]
+
+
+async def test_reload_storm_reconnects_twice_in_30_seconds(
+    hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
+) -> None:
+    """A server that answers every login with R and a close (13,596 reconnects in 30 s)."""
+    await setup_receiver(hass, simulator, receiver)
+    listener = listener_of(receiver)
+    virtual = VirtualTime(until=30.0)
+    listener.sleep = virtual.sleep
+    listener.jitter = VirtualTime.lowest
+    simulator.login_script = send(b"R")
+    before = logins(simulator, receiver)
+
+    await simulator.send_frame(receiver.device_id, "R")
+    await wait_until(lambda: virtual.now >= 30.0)
+
+    reconnects = logins(simulator, receiver) - before
+    print(f"R storm: {reconnects} reconnects in the first 30 s (virtual time)")
+    assert reconnects <= 10
+    assert virtual.delays == [BACKOFF_INITIAL, 2 * BACKOFF_INITIAL, 4 * BACKOFF_INITIAL]
+    assert reconnects == 2  # after 5 s and 15 s; the third waits until 35 s
+
+
+async def test_keepalive_then_close_grows_the_backoff(
+    hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
+) -> None:
+    """A frame is no proof of health: only a session that stays up resets the backoff."""
+    steps = [min(BACKOFF_MAX, BACKOFF_INITIAL * 2**attempt) for attempt in range(9)]
+    assert steps[-3:] == [BACKOFF_MAX] * 3
+    await setup_receiver(hass, simulator, receiver)
+    listener = listener_of(receiver)
+    virtual = VirtualTime(until=sum(steps))  # held in the ninth sleep
+    listener.sleep = virtual.sleep
+    listener.jitter = VirtualTime.lowest
+    simulator.login_script = send(b"#")
+
+    await simulator.close_websockets(receiver.device_id)
+    await wait_until(lambda: virtual.now >= virtual.until)
+
+    assert virtual.delays == steps
+    assert logins(simulator, receiver) == 1 + 8
 
 
 async def test_error_frame_starts_reauth_without_reconnecting(
@@ -346,6 +488,7 @@ async def test_error_frame_starts_reauth_without_reconnecting(
     assert logins(simulator, receiver) == 1
     assert backoff.delays == []
     assert receiver.entry.state is ConfigEntryState.LOADED
+    assert state_of(hass, receiver, "sensor", "last_message").state == STATE_UNAVAILABLE
 
 
 async def test_other_session_raises_issue_until_set_up_again(
@@ -381,6 +524,219 @@ async def test_other_session_raises_issue_until_set_up_again(
     await wait_until(lambda: logins(simulator, receiver) == 3)
 
 
+# ---------------------------------------------------------------- frames that are not one byte
+
+
+async def test_frames_other_than_one_known_byte_are_ignored(
+    hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
+) -> None:
+    events = async_capture_events(hass, EVENT_MESSAGE)
+    backoff = Backoff()
+    await setup_receiver(hass, simulator, receiver, backoff)
+    for frame in ("x", "!!", "#!\n", "R" * 1000, ""):
+        await simulator.send_frame(receiver.device_id, frame, as_text=True)
+    await simulator.send_frame(receiver.device_id, "ER")
+    await receiver.send("still listening")
+    await wait_processed(simulator, receiver, events, 1)
+    assert backoff.delays == []
+    assert logins(simulator, receiver) == 1
+
+
+async def test_oversized_frame_ends_the_session_before_it_is_read(
+    hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
+) -> None:
+    """A 4 MB frame froze Home Assistant for 6.4 s: every character was looked at."""
+    events = async_capture_events(hass, EVENT_MESSAGE)
+    backoff = Backoff()
+    await setup_receiver(hass, simulator, receiver, backoff)
+    answered = downloads(simulator)
+    lag = LoopLag()
+    async with lag.measured():
+        await simulator.send_frame(receiver.device_id, "!" * 4_000_000, as_text=True)
+        await wait_until(lambda: len(backoff.delays) == 1)
+    print(f"4 MB frame: the session ended; longest loop stall {lag.longest * 1000:.1f} ms")
+    assert backoff.delays == pytest.approx([BACKOFF_INITIAL * JITTER])
+    assert downloads(simulator) == answered  # none for the "!" characters of the frame
+    backoff.allow()
+    await wait_until(lambda: logins(simulator, receiver) == 2)
+    await receiver.send("after the big frame")
+    await wait_processed(simulator, receiver, events, 1)
+
+
+# ---------------------------------------------------------------- downloads
+
+
+async def test_a_flood_of_new_message_frames_is_coalesced(
+    hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
+) -> None:
+    """300 "!" frames caused 302 downloads for 2 messages."""
+    events = async_capture_events(hass, EVENT_MESSAGE)
+    await setup_receiver(hass, simulator, receiver)
+    await receiver.send("one")
+    await receiver.send("two")
+    await wait_processed(simulator, receiver, events, 2)
+    before = downloads(simulator)
+
+    for _ in range(300):
+        await simulator.send_frame(receiver.device_id, "!")
+    await receiver.send("three")  # its "!" comes after the flood on the same socket
+    await wait_processed(simulator, receiver, events, 3)
+
+    flood = downloads(simulator) - before
+    print(f"300 '!' frames and one message: {flood} downloads")
+    assert flood <= 3  # one in flight, one queued, and the one for "three"
+    assert [event.data["message"] for event in events] == ["one", "two", "three"]
+
+
+async def test_unreadable_ids_are_skipped_and_reported_once(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    receiver: Receiver,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An id_str of "x1" raised ValueError and ended the listener for good."""
+    events = async_capture_events(hass, EVENT_MESSAGE)
+    backoff = Backoff()
+    await setup_receiver(hass, simulator, receiver, backoff)
+    never_deleted = 10**30  # the simulator keeps items above the highest deleted id
+    queue(simulator, receiver).extend(
+        [
+            {"id": never_deleted, "id_str": "x1", "message": "bad"},
+            {"id": never_deleted, "id_str": "-5", "message": "negative"},
+            {"id": never_deleted, "message": "id too large"},
+            {"id": never_deleted, "id_str": True, "message": "not text"},
+        ]
+    )
+    await receiver.send("good one")
+    await wait_until(lambda: len(events) == 1)
+    await receiver.send("good two")
+    await wait_until(lambda: len(events) == 2 and len(deletions(simulator)) == 2)
+
+    assert [event.data["message"] for event in events] == ["good one", "good two"]
+    assert len(queue(simulator, receiver)) == 4
+    assert backoff.delays == []
+    skipped = [line for line in warnings(caplog) if "no readable id" in line]
+    assert skipped == [
+        f"Skipped 4 messages for {receiver.entry.title} that have no readable id; "
+        "later ones are received"
+    ]
+
+
+async def test_oversized_download_ends_the_session_and_fires_nothing(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    receiver: Receiver,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A 100 MB download took 380 MB and fired an event carrying it."""
+    events = async_capture_events(hass, EVENT_MESSAGE)
+    backoff = Backoff()
+    await setup_receiver(hass, simulator, receiver, backoff)
+    await receiver.send("huge")
+    await wait_processed(simulator, receiver, events, 1)
+    queue(simulator, receiver).append(
+        {"id": 10**18, "id_str": str(10**18), "message": "x" * (MAX_DOWNLOAD_BYTES + 1)}
+    )
+    await simulator.send_frame(receiver.device_id, "!")
+    await wait_until(lambda: len(backoff.delays) == 1)
+    assert len(events) == 1
+    assert warnings(caplog) == [
+        f"Pushover connection of {receiver.entry.title} lost (PushoverServerError); reconnecting"
+    ]
+
+    queue(simulator, receiver).clear()
+    backoff.allow()
+    await wait_until(lambda: logins(simulator, receiver) == 2)
+    await receiver.send("x" * 1000 + "é" * 24)
+    await wait_processed(simulator, receiver, events, 2)
+
+
+async def test_an_unexpected_error_is_logged_and_the_listener_goes_on(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    receiver: Receiver,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    events = async_capture_events(hass, EVENT_MESSAGE)
+    backoff = Backoff()
+    await setup_receiver(hass, simulator, receiver, backoff)
+    failures = [RuntimeError("boom")]
+    attributes = receiver_module.message_attributes
+
+    def fail_once(message: Any) -> dict[str, Any]:
+        if failures:
+            raise failures.pop()
+        return attributes(message)
+
+    monkeypatch.setattr(receiver_module, "message_attributes", fail_once)
+    await receiver.send("first")
+    await wait_until(lambda: len(backoff.delays) == 1)
+    (error,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert error.getMessage() == (
+        f"Unexpected error in the Pushover receiver {receiver.entry.title}; reconnecting"
+    )
+    assert error.exc_info is not None
+    assert error.exc_info[0] is RuntimeError
+    assert events == []
+
+    backoff.allow()
+    await wait_processed(simulator, receiver, events, 1)  # processed after reconnecting
+    assert [event.data["message"] for event in events] == ["first"]
+
+
+# ---------------------------------------------------------------- availability and logs
+
+
+async def test_entities_unavailable_while_disconnected_logged_once(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    receiver: Receiver,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger=receiver_module.__name__)
+    backoff = Backoff()
+    await setup_receiver(hass, simulator, receiver, backoff)
+    entities = [("sensor", "last_message"), ("event", "message")]
+    await hass.async_block_till_done()
+    assert [state_of(hass, receiver, *e).state for e in entities] == [STATE_UNKNOWN] * 2
+
+    simulator.login_script = send()  # hang up at once: an outage of three attempts
+    await simulator.close_websockets(receiver.device_id)
+    await wait_until(lambda: len(backoff.delays) == 1)
+    await hass.async_block_till_done()
+    assert [state_of(hass, receiver, *e).state for e in entities] == [STATE_UNAVAILABLE] * 2
+    backoff.allow(2)
+    await wait_until(lambda: len(backoff.delays) == 3)
+
+    simulator.login_script = None
+    backoff.allow()
+    await wait_until(lambda: logins(simulator, receiver) == 4)
+    await hass.async_block_till_done()
+    assert [state_of(hass, receiver, *e).state for e in entities] == [STATE_UNKNOWN] * 2
+    await later(hass, HEALTHY_SESSION)
+
+    title = receiver.entry.title
+    lines = [
+        (r.levelname, r.getMessage())
+        for r in caplog.records
+        if r.name == receiver_module.__name__ and not r.getMessage().startswith("Reconnecting")
+    ]
+    assert lines == [
+        ("WARNING", f"Pushover connection of {title} lost (PushoverConnectionError); reconnecting"),
+        ("DEBUG", f"Pushover connection of {title} failed again: PushoverConnectionError"),
+        ("DEBUG", f"Pushover connection of {title} failed again: PushoverConnectionError"),
+        ("INFO", f"Receiving Pushover messages on {title} again"),
+    ]
+    assert receiver.device_id not in caplog.text
+
+    # Healthy again: the next drop starts the backoff from the beginning.
+    await simulator.close_websockets(receiver.device_id)
+    await wait_until(lambda: len(backoff.delays) == 4)
+    steps = [1, 2, 4, 1]
+    assert backoff.delays == pytest.approx([BACKOFF_INITIAL * JITTER * s for s in steps])
+
+
 # ---------------------------------------------------------------- drops, silence, backoff
 
 
@@ -391,34 +747,31 @@ async def test_drop_reconnects_with_backoff_and_catches_up(
     backoff = Backoff()
     await setup_receiver(hass, simulator, receiver, backoff)
 
-    # Dropped: wait 1 s (+-20 %); a message sent meanwhile is fetched once logged in again.
+    # Dropped: wait 5 s (+0-20 %); a message sent meanwhile is fetched once logged in again.
     await simulator.close_websockets(receiver.device_id)
     await wait_until(lambda: len(backoff.delays) == 1)
     await receiver.send("while away")
     assert events == []
-    backoff.gate.set()
+    backoff.allow()
     await wait_until(lambda: logins(simulator, receiver) == 2)
     await wait_processed(simulator, receiver, events, 1)
     assert [event.data["message"] for event in events] == ["while away"]
 
-    # A connection that never heard from the server does not reset the backoff.
-    await simulator.close_websockets(receiver.device_id)
-    await wait_until(lambda: logins(simulator, receiver) == 3)
-    # A healthy connection (a frame arrived) resets it.
+    # A session that did not stay up does not reset the backoff.
     await simulator.send_frame(receiver.device_id, "#")
-    await wait_until(lambda: listener_is_healthy(receiver))
     await simulator.close_websockets(receiver.device_id)
+    backoff.allow()
+    await wait_until(lambda: logins(simulator, receiver) == 3)
+    # One that stayed up HEALTHY_SESSION seconds resets it.
+    await later(hass, HEALTHY_SESSION)
+    await simulator.close_websockets(receiver.device_id)
+    backoff.allow()
     await wait_until(lambda: logins(simulator, receiver) == 4)
 
-    assert backoff.delays == pytest.approx([1 * JITTER, 2 * JITTER, 1 * JITTER])
-    assert backoff.bounds == [(1 - BACKOFF_JITTER, 1 + BACKOFF_JITTER)] * 3
+    steps = [1, 2, 1]
+    assert backoff.delays == pytest.approx([BACKOFF_INITIAL * JITTER * s for s in steps])
+    assert backoff.bounds == [(1, 1 + BACKOFF_JITTER)] * 3
     assert len(events) == 1
-
-
-def listener_is_healthy(receiver: Receiver) -> bool:
-    data = receiver.entry.runtime_data
-    assert isinstance(data, ReceiverData)
-    return data.listener._failures == 0
 
 
 async def test_silence_reconnects_with_capped_exponential_backoff(
@@ -429,15 +782,15 @@ async def test_silence_reconnects_with_capped_exponential_backoff(
 ) -> None:
     monkeypatch.setattr(receiver_module, "HEARTBEAT_TIMEOUT", 0.05)
     backoff = Backoff()
-    backoff.gate.set()
+    backoff.open()
     await setup_receiver(hass, simulator, receiver, backoff)
-    await wait_until(lambda: len(backoff.delays) >= 12)
+    await wait_until(lambda: len(backoff.delays) >= 8)
     assert await hass.config_entries.async_unload(receiver.entry.entry_id)
 
-    expected = [min(BACKOFF_MAX, 2.0**attempt) * JITTER for attempt in range(12)]
-    assert expected[-3:] == pytest.approx([BACKOFF_MAX * JITTER] * 3)
-    assert backoff.delays[:12] == pytest.approx(expected)
-    assert logins(simulator, receiver) >= 12
+    expected = [min(BACKOFF_MAX, BACKOFF_INITIAL * 2.0**n) * JITTER for n in range(8)]
+    assert expected[-2:] == pytest.approx([BACKOFF_MAX * JITTER] * 2)
+    assert backoff.delays[:8] == pytest.approx(expected)
+    assert logins(simulator, receiver) >= 8
     assert listener_stopped(receiver)
 
 
@@ -449,17 +802,16 @@ async def test_failed_download_reconnects_with_backoff(
     backoff = Backoff()
     await setup_receiver(hass, simulator, receiver, backoff)
 
-    # The download after "!" fails, and so does the one before reconnecting.
-    simulator.inject_fault("500", path="messages.json", count=2)
+    simulator.inject_fault("500", path="messages.json")  # the download after "!"
     await simulator.send_frame(receiver.device_id, "!")
     await wait_until(lambda: len(backoff.delays) == 1)
-    backoff.gate.set()
+    backoff.allow()
     await wait_until(lambda: logins(simulator, receiver) == 2)
     assert events == []
 
     await receiver.send("after the fault")
     await wait_until(lambda: len(events) == 1)
-    assert backoff.delays == pytest.approx([JITTER])
+    assert backoff.delays == pytest.approx([BACKOFF_INITIAL * JITTER])
 
 
 async def test_secret_revoked_while_running_starts_reauth(
@@ -479,34 +831,31 @@ async def test_secret_revoked_while_disconnected_starts_reauth(
     hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
 ) -> None:
     backoff = Backoff()
-    backoff.gate.set()
+    backoff.open()
     await setup_receiver(hass, simulator, receiver, backoff)
     del simulator.sessions[receiver.secret]
     await simulator.close_websockets(receiver.device_id)
     await wait_until(lambda: listener_stopped(receiver))
     await hass.async_block_till_done()
     assert len(reauth_flows(hass, receiver)) == 1
-    assert backoff.delays == pytest.approx([JITTER])
+    assert backoff.delays == pytest.approx([BACKOFF_INITIAL * JITTER])
     assert logins(simulator, receiver) == 1
 
 
 async def test_websocket_refused_starts_reauth(
     hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
 ) -> None:
-    """The server answers a login it refuses with E (the session died after the download)."""
+    """A server that answers the login with E (downloads still work) is not retried."""
     backoff = Backoff()
-    backoff.gate.set()
+    backoff.open()
     await setup_receiver(hass, simulator, receiver, backoff)
-    device = simulator.open_client_devices[receiver.device_id]
-    device.user = "someone else"
+    simulator.login_script = send(b"E")
     await simulator.close_websockets(receiver.device_id)
-    # The download after logging in again is refused (device_id invalid: not about the
-    # secret, so the listener goes on) and the server's E is read.
     await wait_until(lambda: listener_stopped(receiver))
     await hass.async_block_till_done()
     assert len(reauth_flows(hass, receiver)) == 1
-    assert backoff.delays == pytest.approx([JITTER])
-    assert logins(simulator, receiver) == 1
+    assert backoff.delays == pytest.approx([BACKOFF_INITIAL * JITTER])
+    assert logins(simulator, receiver) == 2
 
 
 # ---------------------------------------------------------------- restarts and setup

@@ -1,4 +1,4 @@
-"""Secrets: no token, key, session secret, password or email in any log line or state.
+"""Secrets: no token, key, session secret, device id, password or email in logs or states.
 
 One long run logs at DEBUG everywhere: a sender (with a team token and a recipient) that
 sends, is refused, holds, fails, runs management actions, follows an emergency alert and
@@ -35,6 +35,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.pushover_plus.const import (
     CONF_API_TOKEN,
     CONF_API_URL,
+    CONF_DEVICE_ID,
     CONF_DEVICE_NAME,
     CONF_HOLD_WHEN_OFFLINE,
     CONF_SECRET,
@@ -252,6 +253,7 @@ async def test_no_secret_in_logs_states_errors_or_diagnostics(
         "team token": team_token,
         "session secret": old_secret,
         "new session secret": receiver.data[CONF_SECRET],
+        "receiver device id": receiver.data[CONF_DEVICE_ID],
         "email": EMAIL,
         "team email": TEAM_EMAIL,
         "password": PASSWORD,

@@ -3,14 +3,19 @@ teams, licensing and subscriptions (send_message: test_notify.py)."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    MockUser,
+    async_fire_time_changed,
+)
 
 from custom_components.pushover_plus.const import CONF_TEAM_TOKEN, DOMAIN
 from custom_components.pushover_plus.coordinator import sender_data
@@ -116,6 +121,10 @@ async def test_update_glance_refusal_carries_pushovers_text(
         ({"percent": -1}, "glance_percent_invalid", {"parameter": "percent", "limit": "100"}),
         ({"count": 1, "user": "short"}, "user_key_invalid", {"parameter": "user", "limit": ""}),
         ({"count": 1, "device": "two words"}, "device_name_invalid", None),
+        ({"count": True}, "integer_invalid", {"parameter": "count", "limit": "2147483647"}),
+        ({"count": 2**31}, "integer_invalid", {"parameter": "count", "limit": "2147483647"}),
+        ({"percent": 50.5}, "integer_invalid", {"parameter": "percent", "limit": "2147483647"}),
+        ({"percent": "half"}, "integer_invalid", {"parameter": "percent", "limit": "2147483647"}),
     ],
 )
 async def test_update_glance_checks_before_sending(
@@ -142,6 +151,9 @@ async def test_update_glance_accepts_the_limits(
     params = last(simulator, "/1/glances.json")
     assert params["title"] == "x" * 100
     assert params["percent"] == "0"
+    await act(hass, loaded_sender, "update_glance", count="-2147483647", percent=100.0)
+    params = last(simulator, "/1/glances.json")
+    assert (params["count"], params["percent"]) == ("-2147483647", "100")
 
 
 # ---------------------------------------------------------------- user validation
@@ -669,3 +681,71 @@ async def test_migrate_subscription_refusals_and_checks(
             await act(hass, loaded_sender, "migrate_subscription", **data)
         assert err.value.translation_key == key
     assert paths(simulator).count("/1/subscriptions/migrate.json") == migrations
+
+
+# ---------------------------------------------------------------- administrators only
+
+ADMIN_ONLY = {
+    "create_group": {"name": "Family"},
+    "rename_group": {"group_key": UNKNOWN_KEY, "name": "Family"},
+    "group_add_user": {"group_key": UNKNOWN_KEY, "user": UNKNOWN_KEY},
+    "group_remove_user": {"group_key": UNKNOWN_KEY, "user": UNKNOWN_KEY},
+    "group_enable_user": {"group_key": UNKNOWN_KEY, "user": UNKNOWN_KEY},
+    "group_disable_user": {"group_key": UNKNOWN_KEY, "user": UNKNOWN_KEY},
+    "team_add_user": {"email": "new@example.com", "password": "chosen by a guest"},
+    "team_remove_user": {"email": "member@example.com"},
+    "assign_license": {"email": "new@example.com"},
+    "migrate_subscription": {"subscription": "code", "user": UNKNOWN_KEY},
+}
+
+
+@pytest.mark.parametrize("action", sorted(ADMIN_ONLY))
+async def test_account_changing_actions_refuse_users_who_are_not_administrators(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    loaded_sender: MockConfigEntry,
+    hass_read_only_user: MockUser,
+    hass_admin_user: MockUser,
+    action: str,
+) -> None:
+    hass.config_entries.async_update_entry(
+        loaded_sender, options={**loaded_sender.options, CONF_TEAM_TOKEN: simulator.add_team()}
+    )
+    await hass.async_block_till_done()
+    data = {"config_entry_id": loaded_sender.entry_id, **ADMIN_ONLY[action]}
+    before = list(simulator.requests)
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            DOMAIN, action, data, blocking=True, context=Context(user_id=hass_read_only_user.id)
+        )
+    assert simulator.requests == before
+
+    # An administrator gets as far as Pushover (which may refuse the made-up keys).
+    with contextlib.suppress(HomeAssistantError):
+        await hass.services.async_call(
+            DOMAIN,
+            action,
+            data,
+            blocking=True,
+            context=Context(user_id=hass_admin_user.id),
+            return_response=hass.services.supports_response(DOMAIN, action) != "none",
+        )
+    assert len(simulator.requests) > len(before)
+
+
+async def test_reading_actions_stay_open_to_every_user(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    loaded_sender: MockConfigEntry,
+    hass_read_only_user: MockUser,
+) -> None:
+    response = await hass.services.async_call(
+        DOMAIN,
+        "get_limits",
+        {"config_entry_id": loaded_sender.entry_id},
+        blocking=True,
+        return_response=True,
+        context=Context(user_id=hass_read_only_user.id),
+    )
+    assert response is not None
+    assert response["limit"] == 10000

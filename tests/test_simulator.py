@@ -1454,6 +1454,29 @@ async def test_a_second_login_of_a_device_ends_the_first_session(
     await second.close()
 
 
+async def test_a_login_script_plays_a_hostile_server(
+    api: Api, session: aiohttp.ClientSession, simulator: PushoverSimulator
+) -> None:
+    """After each accepted login the script runs, then the server hangs up."""
+    _, secret, device_id = await open_client(api, simulator)
+
+    async def reload_twice(socket: web.WebSocketResponse) -> None:
+        await socket.send_bytes(b"R")
+        await socket.send_str("R")
+
+    simulator.login_script = reload_twice
+    socket = await connect(session, simulator, f"login:{device_id}:{secret}\n")
+    frames = [await socket.receive(timeout=5) for _ in range(3)]
+    assert [(frame.type, frame.data) for frame in frames] == [
+        (aiohttp.WSMsgType.BINARY, b"R"),
+        (aiohttp.WSMsgType.TEXT, "R"),
+        (aiohttp.WSMsgType.CLOSE, 1000),
+    ]
+    await socket.close()
+    assert simulator.websocket_logins == [device_id]
+    await wait_until(lambda: not any(simulator._sockets.values()))
+
+
 async def test_a_websocket_without_login_is_closed(
     session: aiohttp.ClientSession, simulator: PushoverSimulator
 ) -> None:

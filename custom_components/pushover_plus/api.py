@@ -1271,13 +1271,83 @@ class PushoverClient:
         )
         return _required(data, "id")
 
-    async def download_messages(self, secret: str, device_id: str) -> list[ReceivedMessage]:
-        """GET messages.json?secret=&device_id=, sorted by id."""
-        data, _ = await self._request(
-            "GET", "messages.json", query={"secret": secret, "device_id": device_id}
+    async def download_messages(self, secret: str, device_id: str) -> Download:
+        """GET messages.json?secret=&device_id=: the readable messages, sorted by id.
+
+        One attempt (the receiver's backoff is the retry), no redirect followed (the query
+        holds the secret), at most MAX_DOWNLOAD_BYTES read: a larger answer raises
+        PushoverServerError before anything is parsed. Items without a readable id are
+        skipped and counted; text beyond Pushover's own limits is cut to them.
+        """
+        data = await self._get_bounded(
+            "messages.json", {"secret": secret, "device_id": device_id}, MAX_DOWNLOAD_BYTES
         )
-        messages = [_received(item, data.get("request")) for item in _items(data, "messages")]
-        return sorted(messages, key=lambda message: message.id)
+        items = data.get("messages")
+        if not isinstance(items, list):
+            return Download([])
+        messages = [message for item in items if (message := _received(item)) is not None]
+        messages.sort(key=lambda message: message.id)
+        return Download(messages, skipped=len(items) - len(messages))
+
+    async def _get_bounded(self, path: str, query: dict[str, str], limit: int) -> dict[str, Any]:
+        """GET once, reading at most ``limit`` bytes; return the JSON body of a success."""
+        await self._slots.acquire()
+        started = self._clock()
+        try:
+            async with self._session.get(
+                self._base_url + path,
+                params=query,
+                timeout=self._timeout,
+                allow_redirects=False,
+            ) as response:
+                status, headers = response.status, response.headers
+                body = await _read_bounded(response, limit)
+        except (aiohttp.ClientError, TimeoutError) as err:
+            _LOGGER.debug(
+                "GET %s failed after %.2f s: %s",
+                _loggable(path),
+                self._clock() - started,
+                type(err).__name__,
+            )
+            raise _connection_error(err, path) from err
+        finally:
+            self._slots.release()
+        request_id = headers.get("X-Request-Id")
+        _LOGGER.debug(
+            "GET %s -> %s in %.2f s (request %s)",
+            _loggable(path),
+            status,
+            self._clock() - started,
+            request_id,
+        )
+        if body is None:
+            raise PushoverServerError(
+                f"Pushover's answer is over {limit} bytes", status=status, request_id=request_id
+            )
+        if not 200 <= status < 300 and not 400 <= status < 500:
+            raise PushoverServerError(
+                f"Pushover answered HTTP {status}", status=status, request_id=request_id
+            )
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) and status >= 400:
+            raise PushoverUnexpectedResponseError(
+                f"HTTP {status} without Pushover's answer (a proxy or captive portal?)",
+                status=status,
+                errors=[f"HTTP {status}"],
+                request_id=request_id,
+            )
+        if not isinstance(data, dict):
+            raise PushoverServerError(
+                f"Pushover answered HTTP {status} without JSON",
+                status=status,
+                request_id=request_id,
+            )
+        if status < 300 and data.get("status") == 1:
+            return data
+        raise self._refusal(status, data, None, None, request_id, False)
 
     async def delete_messages(self, secret: str, device_id: str, highest_id: str) -> None:
         """POST devices/{device_id}/update_highest_message.json."""
@@ -1301,15 +1371,26 @@ class PushoverClient:
     ) -> AsyncGenerator[PushFrame]:
         """Connect to the websocket, send the login frame and yield frames.
 
-        Raises PushoverConnectionError when the socket drops or stays silent longer than
-        ``heartbeat_timeout``; the caller reconnects.
+        Only a frame of exactly one known byte counts; any other is ignored without
+        looking at its characters, and one of MAX_PUSH_FRAME_BYTES or more ends the
+        connection before it is read. Raises PushoverConnectionError when the socket
+        drops, fails or stays silent longer than ``heartbeat_timeout``; the caller
+        reconnects.
         """
         try:
-            socket = await self._session.ws_connect(self._websocket_url, heartbeat=None)
+            socket = await self._session.ws_connect(
+                self._websocket_url, heartbeat=None, max_msg_size=MAX_PUSH_FRAME_BYTES, compress=0
+            )
         except (aiohttp.ClientError, TimeoutError) as err:
-            raise PushoverConnectionError(f"Could not open the websocket: {err}") from err
+            raise PushoverConnectionError(
+                f"Could not open the websocket: {type(err).__name__}"
+            ) from err
+        ignored = 0
         try:
-            await socket.send_str(f"login:{device_id}:{secret}\n")
+            try:
+                await socket.send_str(f"login:{device_id}:{secret}\n")
+            except (aiohttp.ClientError, ConnectionError) as err:
+                raise PushoverConnectionError("The websocket closed during the login") from err
             yield PushFrame.CONNECTED
             while True:
                 try:
@@ -1317,41 +1398,112 @@ class PushoverClient:
                         frame = await socket.receive()
                 except TimeoutError as err:
                     raise PushoverTimeoutError("The websocket stayed silent") from err
-                if frame.type is aiohttp.WSMsgType.BINARY:
-                    payload = bytes(frame.data).decode("ascii", "replace")
-                elif frame.type is aiohttp.WSMsgType.TEXT:
-                    payload = str(frame.data)
-                else:
-                    raise PushoverConnectionError("The websocket closed")
-                for character in payload.strip():
-                    try:
-                        push_frame = PushFrame(character)
-                    except ValueError:
-                        _LOGGER.debug("Ignored an unknown websocket frame %r", character)
-                        continue
-                    yield push_frame
+                if frame.type not in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
+                    raise PushoverConnectionError(f"The websocket ended ({frame.type.name})")
+                push_frame = _push_frame(frame.data)
+                if push_frame is None:
+                    ignored += 1
+                    if ignored == 1:
+                        _LOGGER.debug(
+                            "Ignored a websocket frame of %d bytes (not one known byte)",
+                            len(frame.data),
+                        )
+                    continue
+                yield push_frame
         finally:
             await socket.close()
 
 
-def _received(item: Mapping[str, Any], request_id: Any) -> ReceivedMessage:
-    """Parse one downloaded message (absent fields become None)."""
-    id_str = _text(item.get("id_str")) or _required(item, "id", request_id)
+# ---------------------------------------------------------------- Open Client parsing
+
+MAX_PUSH_FRAME_BYTES = 1024
+# Pushover caps a message at 1024 characters, its title at 250, its URL at 512 and the
+# URL title at 100: one message is at most about 25 kB of JSON (4-byte characters, escaped).
+# 4 MiB holds a backlog of some 170 such messages, or thousands of usual ones.
+MAX_DOWNLOAD_BYTES = 4 * 1024 * 1024
+MAX_RECEIVED_FIELD_LENGTH = MAX_TITLE_LENGTH  # app, icon, sound, receipt, umid
+MAX_MESSAGE_ID = 2**63 - 1
+MESSAGE_ID_PATTERN = re.compile(r"^[1-9][0-9]{0,18}$")
+_READ_CHUNK = 65_536
+_FRAMES = {frame.value: frame for frame in PushFrame if len(frame.value) == 1}
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """An Open Client download: its readable messages by id, and how many items were not."""
+
+    messages: list[ReceivedMessage]
+    skipped: int = 0
+
+
+async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes | None:
+    """Return the body, or None as soon as it is known to exceed ``limit`` bytes."""
+    if response.content_length is not None and response.content_length > limit:
+        return None
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(_READ_CHUNK):
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+def _push_frame(data: Any) -> PushFrame | None:
+    """Return the frame of a one-byte payload (bytes or text); None for anything else."""
+    if not isinstance(data, bytes | str) or len(data) != 1:
+        return None
+    return _FRAMES.get(data if isinstance(data, str) else chr(data[0]))
+
+
+def _message_id(item: Mapping[str, Any]) -> str | None:
+    """Return a downloaded message's id as digits (id_str, else id); None if unreadable."""
+    value = item.get("id_str")
+    if value is None or value == "":
+        value = item.get("id")
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not MESSAGE_ID_PATTERN.match(value):
+        return None
+    return value if int(value) <= MAX_MESSAGE_ID else None
+
+
+def _received_int(value: Any) -> int:
+    """Read a number field of a download leniently; 0 when absent or unreadable."""
+    try:
+        return int(value)
+    except TypeError, ValueError, OverflowError:
+        return 0
+
+
+def _capped(value: Any, limit: int) -> str | None:
+    """Read an optional text field (see _text), cut to ``limit`` characters."""
+    text = _text(value)
+    return None if text is None else text[:limit]
+
+
+def _received(item: Any) -> ReceivedMessage | None:
+    """Parse one downloaded message; None when it is not an object with a readable id."""
+    if not isinstance(item, Mapping):
+        return None
+    id_str = _message_id(item)
+    if id_str is None:
+        return None
     return ReceivedMessage(
-        id=_int(id_str),
+        id=int(id_str),
         id_str=id_str,
-        message=str(item.get("message") or ""),
-        app=_text(item.get("app")),
-        title=_text(item.get("title")),
-        priority=_int(item.get("priority")),
+        message=_capped(item.get("message"), MAX_MESSAGE_LENGTH) or "",
+        app=_capped(item.get("app"), MAX_RECEIVED_FIELD_LENGTH),
+        title=_capped(item.get("title"), MAX_TITLE_LENGTH),
+        priority=min(2, max(-2, _received_int(item.get("priority")))),
         date=_timestamp(item.get("date")) or datetime.fromtimestamp(0, UTC),
-        url=_text(item.get("url")),
-        url_title=_text(item.get("url_title")),
-        icon=_text(item.get("icon")),
-        sound=_text(item.get("sound")),
-        receipt=_text(item.get("receipt")),
-        acked=bool(_int(item.get("acked"))),
-        html=bool(_int(item.get("html"))),
-        umid=_text(item.get("umid_str")) or _text(item.get("umid")),
+        url=_capped(item.get("url"), MAX_URL_LENGTH),
+        url_title=_capped(item.get("url_title"), MAX_URL_TITLE_LENGTH),
+        icon=_capped(item.get("icon"), MAX_RECEIVED_FIELD_LENGTH),
+        sound=_capped(item.get("sound"), MAX_RECEIVED_FIELD_LENGTH),
+        receipt=_capped(item.get("receipt"), MAX_RECEIVED_FIELD_LENGTH),
+        acked=bool(_received_int(item.get("acked"))),
+        html=bool(_received_int(item.get("html"))),
+        umid=_capped(item.get("umid_str"), MAX_RECEIVED_FIELD_LENGTH)
+        or _capped(item.get("umid"), MAX_RECEIVED_FIELD_LENGTH),
         raw=dict(item),
     )

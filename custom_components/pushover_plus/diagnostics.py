@@ -12,18 +12,20 @@ from homeassistant.helpers.device_registry import DeviceEntry
 
 from .const import (
     CONF_API_TOKEN,
+    CONF_DEVICE_ID,
     CONF_SECRET,
     CONF_TEAM_TOKEN,
     CONF_USER_KEY,
     CONF_WEBHOOK_ID,
 )
-from .coordinator import PushoverConfigEntry, SenderData
+from .coordinator import PushoverConfigEntry, ReceiverData, SenderData
 
 TO_REDACT = {
     CONF_API_TOKEN,
     CONF_USER_KEY,
     CONF_TEAM_TOKEN,
     CONF_SECRET,
+    CONF_DEVICE_ID,
     CONF_EMAIL,
     CONF_PASSWORD,
     CONF_WEBHOOK_ID,
@@ -58,6 +60,13 @@ async def async_get_config_entry_diagnostics(
             **asdict(limits),
             "reset": limits.reset.isoformat(),
             "last_update_success": data.quota.last_update_success,
+        }
+    if isinstance(data, ReceiverData):
+        listener = data.listener
+        result["receiver"] = {
+            "connected": listener.connected,
+            "reconnect_attempts": listener.failures,
+            "highest_id": str(listener.highest_id),
         }
     return async_redact_data(result, TO_REDACT)
 

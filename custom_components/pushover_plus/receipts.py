@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 import logging
 import re
+import time
 from typing import Any
+from urllib.parse import parse_qs
 
 from aiohttp import web
 from homeassistant.components import webhook
@@ -86,6 +89,7 @@ class ReceiptTracker:
         self._unsub_poll: CALLBACK_TYPE | None = None
         self._listeners: list[CALLBACK_TYPE] = []
         self._polling = False
+        self._confirming: dict[str, bool] = {}  # receipt -> another callback came meanwhile
 
     @property
     def poll_interval(self) -> timedelta:
@@ -286,20 +290,67 @@ class ReceiptTracker:
     async def _async_handle_webhook(
         self, hass: HomeAssistant, webhook_id: str, request: web.Request
     ) -> web.Response:
-        """Take Pushover's acknowledgement callback; anything else is ignored with 200."""
-        form = await request.post()
-        fields = {key: str(form.get(key, "")) for key in _CALLBACK_FIELDS}
-        if not _well_formed(fields) or fields["receipt"] not in self.active:
+        """Take Pushover's acknowledgement callback as a hint to ask Pushover (get_receipt).
+
+        Anyone who learns the webhook URL can post to it, so the alert is finished only
+        when Pushover confirms it. Anything else is ignored with 200, a body over
+        MAX_CALLBACK_BYTES gets 413 unread; nothing here raises (Home Assistant would
+        log the webhook id with the traceback).
+        """
+        body = await _read_callback(request)  # a sender gone away cancels the handler
+        if body is None:
+            _LOGGER.debug("Ignored a callback of more than %d bytes", MAX_CALLBACK_BYTES)
+            return web.Response(status=413)
+        form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+        fields = {key: form.get(key, [""])[0] for key in _CALLBACK_FIELDS}
+        receipt = fields["receipt"]
+        if not _well_formed(fields) or receipt not in self.active:
             _LOGGER.debug("Ignored a callback that is not for an alert we follow")
             return web.Response(status=200)
-        self.async_finish(
-            fields["receipt"],
-            RECEIPT_ACKNOWLEDGED,
-            acknowledged_by=fields["acknowledged_by"],
-            acknowledged_by_device=fields["acknowledged_by_device"],
-            acknowledged_at=dt_util.utc_from_timestamp(int(fields["acknowledged_at"])),
+        if receipt in self._confirming:
+            self._confirming[receipt] = True  # ask again once this confirmation is done
+            return web.Response(status=200)
+        self._confirming[receipt] = False
+        self.entry.async_create_background_task(
+            hass, self._async_confirm(receipt), name=f"{DOMAIN} confirm a callback"
         )
         return web.Response(status=200)
+
+    async def _async_confirm(self, receipt: str) -> None:
+        """Ask Pushover about the receipt callbacks named; finish it if Pushover says so.
+
+        Callbacks that arrive meanwhile cost one more request, CALLBACK_SPACING seconds
+        after the last one at the earliest, however many they are.
+        """
+        try:
+            while True:
+                started = time.monotonic()
+                try:
+                    self.update_from(receipt, await self.client.get_receipt(receipt))
+                except PushoverError as err:
+                    _LOGGER.debug("Could not confirm a callback (polling goes on): %s", err)
+                if not self._confirming.get(receipt) or receipt not in self.active:
+                    return
+                self._confirming[receipt] = False
+                await asyncio.sleep(started + CALLBACK_SPACING - time.monotonic())
+        finally:
+            del self._confirming[receipt]
+
+
+CALLBACK_SPACING = MIN_POLL_INTERVAL_SECONDS
+MAX_CALLBACK_BYTES = 4096  # Pushover posts five short fields
+
+
+async def _read_callback(request: web.Request) -> bytes | None:
+    """Return the body of a callback, or None (unread) beyond MAX_CALLBACK_BYTES."""
+    if request.content_length is not None and request.content_length > MAX_CALLBACK_BYTES:
+        return None
+    body = bytearray()
+    while chunk := await request.content.read(MAX_CALLBACK_BYTES + 1 - len(body)):
+        body += chunk
+        if len(body) > MAX_CALLBACK_BYTES:
+            return None
+    return bytes(body)
 
 
 _CALLBACK_FIELDS = (

@@ -3,8 +3,18 @@
 The listener downloads what waits on the server when the entry is set up (the backlog:
 recorded, never fired as events), then holds the websocket. Once logged in to the
 websocket, and at each ``!`` frame, it downloads the new messages, fires them as events
-and deletes them on the server. The highest processed message id is stored, so a message
-is processed once across restarts and reconnects.
+and deletes them on the server; downloads are coalesced (one in flight, at most one
+queued, however many frames arrive). The highest processed message id is stored, so a
+message is processed once across restarts and reconnects.
+
+Every way a session ends except ``E`` and ``A`` (a close, ``R``, silence, a failed
+download, an oversized frame, an unexpected error) leads to the same backoff: at least
+BACKOFF_INITIAL seconds, doubling up to BACKOFF_MAX, with jitter, and back to the start
+only once a session stayed up HEALTHY_SESSION seconds. ``E`` (the session is refused)
+starts reauthentication and ``A`` (the device logged in elsewhere) raises a repair
+issue; neither reconnects. The listener is the push coordinator of the receiver's
+entities: they are available while a session is up. A loss is logged once at WARNING,
+the recovery once at INFO (when a session has stayed up), the retries between at DEBUG.
 """
 
 from __future__ import annotations
@@ -20,13 +30,13 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 
 from .api import (
     PushFrame,
     PushoverAuthenticationError,
     PushoverClient,
-    PushoverConnectionError,
     PushoverError,
     PushoverRequestError,
     ReceivedMessage,
@@ -42,25 +52,24 @@ from .const import (
 )
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from .coordinator import PushoverConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 
 STORE_VERSION = 1
 HEARTBEAT_TIMEOUT = 90.0
-BACKOFF_INITIAL = 1.0
+BACKOFF_INITIAL = 5.0  # Pushover: a request may be repeated no sooner than 5 s later
 BACKOFF_MAX = 300.0
-BACKOFF_JITTER = 0.2
+BACKOFF_JITTER = 0.2  # each delay is 1 to 1.2 times the step: never under BACKOFF_INITIAL
+HEALTHY_SESSION = 60.0
 
 type Sleep = Callable[[float], Awaitable[None]]
 type Jitter = Callable[[float, float], float]
+type SessionEnd = PushFrame | Exception
 
 _RANDOM = random.SystemRandom()
-
-
-def message_id(message: ReceivedMessage) -> int:
-    """Return the id of a message as an int (from ``id_str``: ids exceed 2**53)."""
-    return int(message.id_str)
 
 
 def message_attributes(message: ReceivedMessage) -> dict[str, Any]:
@@ -87,7 +96,7 @@ def secret_rejected(err: PushoverError) -> bool:
     return any("secret" in text.lower() for text in texts)
 
 
-def describe(err: PushoverError) -> str:
+def describe(err: Exception) -> str:
     """Describe an error for logs and messages without any URL (URLs hold the secret)."""
     if isinstance(err, PushoverRequestError) and err.errors:
         return "; ".join(err.errors)
@@ -114,10 +123,16 @@ class OpenClientListener:
         )
         self.highest_id = 0
         self.last_message: ReceivedMessage | None = None
+        self.connected = False
         self.heartbeat_timeout = HEARTBEAT_TIMEOUT
         self.sleep: Sleep = asyncio.sleep
         self.jitter: Jitter = _RANDOM.uniform
-        self._failures = 0
+        self.failures = 0
+        self._outage_reported = False
+        self._skips_reported = False
+        self._download_wanted = asyncio.Event()
+        self._session_open = False
+        self._unsub_healthy: CALLBACK_TYPE | None = None
         self._listeners: list[CALLBACK_TYPE] = []
 
     @property
@@ -126,9 +141,13 @@ class OpenClientListener:
 
     @callback
     def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call ``update`` whenever the last message changes."""
+        """Call ``update`` whenever the last message or the connection changes."""
         self._listeners.append(update)
         return lambda: self._listeners.remove(update)
+
+    def _async_update_listeners(self) -> None:
+        for update in list(self._listeners):
+            update()
 
     async def async_setup(self) -> None:
         """Load the highest processed id, then take the backlog (test-before-setup).
@@ -156,83 +175,141 @@ class OpenClientListener:
         ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
 
     async def async_run(self) -> None:
-        """Hold the websocket until a permanent error; reconnect with backoff otherwise."""
-        while True:
-            try:
-                if not await self._async_listen():
-                    return
-                _LOGGER.debug("Pushover asked device %s to reconnect", self.device_id)
-            except PushoverError as err:
-                if secret_rejected(err):
-                    self._async_reauth()
-                    return
+        """Hold the websocket until E or A; after any other end, back off and reconnect."""
+        try:
+            while self._async_handle_end(await self._async_session()):
                 delay = self._next_delay()
-                _LOGGER.info(
-                    "Pushover connection of device %s lost (%s); reconnecting in %.0f s",
-                    self.device_id,
-                    describe(err),
-                    delay,
-                )
+                _LOGGER.debug("Reconnecting %s to Pushover in %.1f s", self.entry.title, delay)
                 await self.sleep(delay)
+        finally:
+            self._async_session_closed()
 
     def _next_delay(self) -> float:
         """Return the next reconnect delay: capped exponential backoff with jitter."""
-        delay = min(BACKOFF_MAX, BACKOFF_INITIAL * 2.0**self._failures)
+        delay = min(BACKOFF_MAX, BACKOFF_INITIAL * 2.0**self.failures)
         if delay < BACKOFF_MAX:
-            self._failures += 1
-        return delay * self.jitter(1 - BACKOFF_JITTER, 1 + BACKOFF_JITTER)
+            self.failures += 1
+        return delay * self.jitter(1.0, 1.0 + BACKOFF_JITTER)
 
-    async def _async_listen(self) -> bool:
-        """Hold one websocket connection; return True to reconnect at once, False to stop.
+    # ------------------------------------------------------------ one session
 
-        Raises PushoverError when the connection drops or a download fails.
+    async def _async_session(self) -> SessionEnd:
+        """Hold one websocket session; return the frame (R, E, A) or the error ending it.
+
+        Frames are read in this task; downloads run beside it, so that a burst of "!"
+        costs one download in flight and one queued. A failed download ends the session.
         """
+        self._download_wanted.clear()
+        self._session_open = True
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._async_downloads())
+                try:
+                    return await self._async_read_frames()
+                except Exception as err:  # noqa: BLE001 - every end leads to the backoff
+                    return err
+                finally:
+                    self._session_open = False
+                    self._download_wanted.set()  # the downloader ends after its download
+        except ExceptionGroup as failed:  # the downloader failed (the session was ended)
+            return failed.exceptions[0]
+        finally:
+            self._async_session_closed()
+
+    async def _async_read_frames(self) -> PushFrame:
+        """Read frames until R, E or A; raise when the websocket ends otherwise."""
         frames = self.client.push_frames(
             self.device_id, self._secret, heartbeat_timeout=self.heartbeat_timeout
         )
         async with aclosing(frames):
-            async for frame in frames:
+            while True:
+                frame = await anext(frames)
                 if frame is PushFrame.CONNECTED:
-                    await self._async_catch_up()
-                    continue
-                self._failures = 0  # the server spoke: the connection is healthy
-                if frame is PushFrame.NEW_MESSAGE:
-                    await self._async_sync(fire=True)
-                elif frame is PushFrame.RELOAD:
-                    return True
-                elif frame is PushFrame.ERROR:
-                    self._async_reauth()
-                    return False
-                elif frame is PushFrame.OTHER_SESSION:
-                    self._async_other_session()
-                    return False
-        raise PushoverConnectionError("The websocket was closed")
+                    self._async_session_opened()
+                    self._download_wanted.set()  # what arrived while away was never announced
+                elif frame is PushFrame.NEW_MESSAGE:
+                    self._download_wanted.set()
+                elif frame is not PushFrame.KEEPALIVE:
+                    return frame
 
-    async def _async_catch_up(self) -> None:
-        """Download what arrived while the websocket was down (never announced by "!").
-
-        A refusal other than of the secret leaves the messages on the server for the next
-        "!" and lets the server's own frame (such as "E") speak.
-        """
-        try:
+    async def _async_downloads(self) -> None:
+        """Download whenever asked, one download at a time, until the session ends."""
+        while True:
+            await self._download_wanted.wait()
+            if not self._session_open:
+                return
+            self._download_wanted.clear()
             await self._async_sync(fire=True)
-        except PushoverError as err:
-            if secret_rejected(err):
-                raise
-            _LOGGER.debug("Download after connecting failed: %s", describe(err))
+
+    @callback
+    def _async_session_opened(self) -> None:
+        self.connected = True
+        self._unsub_healthy = async_call_later(self.hass, HEALTHY_SESSION, self._async_healthy)
+        self._async_update_listeners()
+
+    @callback
+    def _async_session_closed(self) -> None:
+        if self._unsub_healthy is not None:
+            self._unsub_healthy()
+            self._unsub_healthy = None
+        if self.connected:
+            self.connected = False
+            self._async_update_listeners()
+
+    @callback
+    def _async_healthy(self, _now: datetime) -> None:
+        """Reset the backoff once a session stayed up; report the recovery once."""
+        self._unsub_healthy = None
+        self.failures = 0
+        if self._outage_reported:
+            self._outage_reported = False
+            _LOGGER.info("Receiving Pushover messages on %s again", self.entry.title)
+
+    # ------------------------------------------------------------ how a session ended
+
+    @callback
+    def _async_handle_end(self, end: SessionEnd) -> bool:
+        """Act on the end of a session; return whether to reconnect."""
+        if end is PushFrame.ERROR or (isinstance(end, PushoverError) and secret_rejected(end)):
+            self._async_reauth()
+            return False
+        if end is PushFrame.OTHER_SESSION:
+            self._async_other_session()
+            return False
+        if end is PushFrame.RELOAD and not self.failures:
+            _LOGGER.debug("Pushover asked %s to reconnect", self.entry.title)
+            return True
+        reason = "asked to reconnect again" if isinstance(end, PushFrame) else describe(end)
+        unexpected = None if isinstance(end, PushFrame | PushoverError) else end
+        if self._outage_reported:
+            _LOGGER.debug("Pushover connection of %s failed again: %s", self.entry.title, reason)
+            return True
+        self._outage_reported = True
+        if unexpected is not None:
+            _LOGGER.error(
+                "Unexpected error in the Pushover receiver %s; reconnecting",
+                self.entry.title,
+                exc_info=unexpected,
+            )
+        else:
+            _LOGGER.warning(
+                "Pushover connection of %s lost (%s); reconnecting", self.entry.title, reason
+            )
+        return True
 
     @callback
     def _async_reauth(self) -> None:
         _LOGGER.warning(
-            "Pushover refused the session of device %s; log in again to resume receiving",
-            self.device_id,
+            "Pushover refused the session of %s; log in again to resume receiving",
+            self.entry.title,
         )
         self.entry.async_start_reauth(self.hass)
 
     @callback
     def _async_other_session(self) -> None:
         _LOGGER.warning(
-            "Device %s logged in from another session; receiving stopped", self.device_id
+            "The device of %s logged in from another session; receiving stopped",
+            self.entry.title,
         )
         ir.async_create_issue(
             self.hass,
@@ -244,23 +321,38 @@ class OpenClientListener:
             translation_placeholders={"name": self.entry.title},
         )
 
+    # ------------------------------------------------------------ messages
+
     async def _async_sync(self, *, fire: bool) -> None:
         """Download, process the messages not seen yet, store the id, delete on the server."""
-        messages = await self.client.download_messages(self._secret, self.device_id)
+        download = await self.client.download_messages(self._secret, self.device_id)
+        if download.skipped:
+            self._report_skipped(download.skipped)
+        messages = download.messages
         if not messages:
             return
-        messages = sorted(messages, key=message_id)
-        new = [message for message in messages if message_id(message) > self.highest_id]
+        new = [message for message in messages if message.id > self.highest_id]
         if new:
             for message in new:
                 if fire:
                     self._async_fire(message)
             self.last_message = new[-1]
-            self.highest_id = message_id(new[-1])
+            self.highest_id = new[-1].id
             await self._store.async_save({"highest_id": str(self.highest_id)})
-            for update in list(self._listeners):
-                update()
+            self._async_update_listeners()
         await self.client.delete_messages(self._secret, self.device_id, messages[-1].id_str)
+
+    def _report_skipped(self, count: int) -> None:
+        """Log skipped items once at WARNING (they come back with every download)."""
+        if self._skips_reported:
+            _LOGGER.debug("Skipped %d unreadable messages for %s", count, self.entry.title)
+            return
+        self._skips_reported = True
+        _LOGGER.warning(
+            "Skipped %d messages for %s that have no readable id; later ones are received",
+            count,
+            self.entry.title,
+        )
 
     @callback
     def _async_fire(self, message: ReceivedMessage) -> None:

@@ -147,7 +147,10 @@ class HeldMessagesSensor(PushoverEntity, SensorEntity):
 
 
 class LastMessageSensor(PushoverEntity, SensorEntity):
-    """The last message received by an Open Client device (nothing restored)."""
+    """The last message received by an Open Client device (nothing restored).
+
+    Available while the websocket session is up.
+    """
 
     _attr_translation_key = "last_message"
 
@@ -160,6 +163,11 @@ class LastMessageSensor(PushoverEntity, SensorEntity):
         """Follow the listener."""
         await super().async_added_to_hass()
         self.async_on_remove(self.listener.async_add_listener(self.async_write_ha_state))
+
+    @property
+    def available(self) -> bool:
+        """Return whether the receiver is connected to Pushover."""
+        return self.listener.connected
 
     @property
     def native_value(self) -> str | None:

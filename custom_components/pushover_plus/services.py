@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 import re
 from typing import Any
@@ -52,6 +52,8 @@ from .messages import (
     ATTR_TTL,
     ATTR_URL,
     ATTR_URL_TITLE,
+    TAG_PATTERN,
+    whole_number,
 )
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
@@ -63,9 +65,10 @@ SERVICE_CANCEL_RECEIPT = "cancel_receipt"
 SERVICE_CANCEL_BY_TAG = "cancel_by_tag"
 SERVICE_ACKNOWLEDGE = "acknowledge"
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9]{30}$")
-TAG_PATTERN = re.compile(r"^[^,/?#%\\]{1,100}$")
 
 _STRING_LIST = vol.Any(cv.string, [cv.string])
+# Numbers are checked by the action (whole_number) to give a translated error.
+_NUMBER = vol.Any(int, float, str)
 
 
 def _datetime(value: Any) -> datetime:
@@ -84,13 +87,13 @@ SEND_MESSAGE_SCHEMA = cv.make_entity_service_schema(
         vol.Required(ATTR_MESSAGE): cv.string,
         vol.Optional(ATTR_TITLE): cv.string,
         vol.Optional(ATTR_DEVICES): _STRING_LIST,
-        vol.Optional(ATTR_PRIORITY): vol.Any(vol.Coerce(int), cv.string),
-        vol.Optional(ATTR_RETRY): vol.Coerce(int),
-        vol.Optional(ATTR_EXPIRE): vol.Coerce(int),
+        vol.Optional(ATTR_PRIORITY): _NUMBER,
+        vol.Optional(ATTR_RETRY): _NUMBER,
+        vol.Optional(ATTR_EXPIRE): _NUMBER,
         vol.Optional(ATTR_TAGS): _STRING_LIST,
         vol.Optional(ATTR_SOUND): cv.string,
         vol.Optional(ATTR_TIMESTAMP): _datetime,
-        vol.Optional(ATTR_TTL): vol.Coerce(int),
+        vol.Optional(ATTR_TTL): _NUMBER,
         vol.Optional(ATTR_URL): cv.string,
         vol.Optional(ATTR_URL_TITLE): cv.string,
         vol.Optional(ATTR_HTML): cv.boolean,
@@ -258,8 +261,8 @@ GLANCE_SCHEMA = _entry_schema(
         vol.Optional(ATTR_TITLE): cv.string,
         vol.Optional(ATTR_TEXT): cv.string,
         vol.Optional(ATTR_SUBTEXT): cv.string,
-        vol.Optional(ATTR_COUNT): vol.Coerce(int),
-        vol.Optional(ATTR_PERCENT): vol.Coerce(int),
+        vol.Optional(ATTR_COUNT): _NUMBER,
+        vol.Optional(ATTR_PERCENT): _NUMBER,
     }
 )
 VALIDATE_USER_SCHEMA = _entry_schema(
@@ -329,8 +332,8 @@ async def async_update_glance(call: ServiceCall) -> None:
             title=call.data.get(ATTR_TITLE),
             text=call.data.get(ATTR_TEXT),
             subtext=call.data.get(ATTR_SUBTEXT),
-            count=call.data.get(ATTR_COUNT),
-            percent=call.data.get(ATTR_PERCENT),
+            count=whole_number(call.data.get(ATTR_COUNT), ATTR_COUNT),
+            percent=whole_number(call.data.get(ATTR_PERCENT), ATTR_PERCENT),
         ),
     )
 
@@ -586,6 +589,22 @@ async def async_migrate_subscription(call: ServiceCall) -> ServiceResponse:
     return {"subscribed_user_key": subscribed}
 
 
+def _register_admin_action(
+    hass: HomeAssistant,
+    name: str,
+    handler: Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]],
+    schema: vol.Schema,
+    supports_response: SupportsResponse = SupportsResponse.NONE,
+) -> None:
+    """Register an action that changes the Pushover account: administrators only.
+
+    Anyone else gets Home Assistant's Unauthorized error before the action runs.
+    """
+    service.async_register_admin_service(
+        hass, DOMAIN, name, handler, schema=schema, supports_response=supports_response
+    )
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register every action of the integration."""
@@ -644,13 +663,6 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     hass.services.async_register(
         DOMAIN,
-        SERVICE_CREATE_GROUP,
-        async_create_group,
-        schema=CREATE_GROUP_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
-    hass.services.async_register(
-        DOMAIN,
         SERVICE_LIST_GROUPS,
         async_list_groups,
         schema=ENTRY_SCHEMA,
@@ -664,44 +676,29 @@ def async_setup_services(hass: HomeAssistant) -> None:
         supports_response=SupportsResponse.ONLY,
     )
     hass.services.async_register(
-        DOMAIN, SERVICE_RENAME_GROUP, async_rename_group, schema=RENAME_GROUP_SCHEMA
-    )
-    hass.services.async_register(
-        DOMAIN, SERVICE_GROUP_ADD_USER, async_group_add_user, schema=ADD_MEMBER_SCHEMA
-    )
-    hass.services.async_register(
-        DOMAIN, SERVICE_GROUP_REMOVE_USER, async_group_member, schema=MEMBER_SCHEMA
-    )
-    hass.services.async_register(
-        DOMAIN, SERVICE_GROUP_ENABLE_USER, async_group_member, schema=MEMBER_SCHEMA
-    )
-    hass.services.async_register(
-        DOMAIN, SERVICE_GROUP_DISABLE_USER, async_group_member, schema=MEMBER_SCHEMA
-    )
-    hass.services.async_register(
-        DOMAIN, SERVICE_TEAM_ADD_USER, async_team_add_user, schema=TEAM_ADD_SCHEMA
-    )
-    hass.services.async_register(
-        DOMAIN, SERVICE_TEAM_REMOVE_USER, async_team_remove_user, schema=TEAM_REMOVE_SCHEMA
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_ASSIGN_LICENSE,
-        async_assign_license,
-        schema=LICENSE_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
-    hass.services.async_register(
         DOMAIN,
         SERVICE_GET_LICENSE_CREDITS,
         async_get_license_credits,
         schema=ENTRY_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_MIGRATE_SUBSCRIPTION,
-        async_migrate_subscription,
-        schema=MIGRATE_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
+    # Groups, team, licenses and subscriptions change the account.
+    optional = SupportsResponse.OPTIONAL
+    _register_admin_action(
+        hass, SERVICE_CREATE_GROUP, async_create_group, CREATE_GROUP_SCHEMA, optional
+    )
+    _register_admin_action(hass, SERVICE_RENAME_GROUP, async_rename_group, RENAME_GROUP_SCHEMA)
+    _register_admin_action(hass, SERVICE_GROUP_ADD_USER, async_group_add_user, ADD_MEMBER_SCHEMA)
+    _register_admin_action(hass, SERVICE_GROUP_REMOVE_USER, async_group_member, MEMBER_SCHEMA)
+    _register_admin_action(hass, SERVICE_GROUP_ENABLE_USER, async_group_member, MEMBER_SCHEMA)
+    _register_admin_action(hass, SERVICE_GROUP_DISABLE_USER, async_group_member, MEMBER_SCHEMA)
+    _register_admin_action(hass, SERVICE_TEAM_ADD_USER, async_team_add_user, TEAM_ADD_SCHEMA)
+    _register_admin_action(
+        hass, SERVICE_TEAM_REMOVE_USER, async_team_remove_user, TEAM_REMOVE_SCHEMA
+    )
+    _register_admin_action(
+        hass, SERVICE_ASSIGN_LICENSE, async_assign_license, LICENSE_SCHEMA, optional
+    )
+    _register_admin_action(
+        hass, SERVICE_MIGRATE_SUBSCRIPTION, async_migrate_subscription, MIGRATE_SCHEMA, optional
     )
