@@ -53,6 +53,7 @@ from .api import (
     validate_key,
 )
 from .compat import vol
+from .connection import request_slots
 from .const import (
     CONF_API_TOKEN,
     CONF_API_URL,
@@ -107,7 +108,12 @@ def _api_url(user_input: Mapping[str, Any]) -> str:
 def flow_client(hass: HomeAssistant, token: str | None, api_url: str) -> PushoverClient:
     """Return a client that fails fast: a form answers at once instead of retrying."""
     return PushoverClient(
-        async_get_clientsession(hass), token, base_url=api_url, max_retries=0, timeout=10
+        async_get_clientsession(hass),
+        token,
+        base_url=api_url,
+        max_retries=0,
+        timeout=10,
+        slots=request_slots(hass, api_url),
     )
 
 

@@ -6,6 +6,8 @@ to Pushover for the whole of Home Assistant, whatever the number of entries.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util.hass_dict import HassKey
@@ -13,7 +15,9 @@ from yarl import URL
 
 from .api import DEFAULT_BASE_URL, DEFAULT_WEBSOCKET_URL, PushoverClient, RequestSlots
 from .const import CONF_API_TOKEN, CONF_API_URL, DOMAIN
-from .coordinator import PushoverConfigEntry
+
+if TYPE_CHECKING:
+    from .coordinator import PushoverConfigEntry
 
 REQUEST_SLOTS: HassKey[dict[str, RequestSlots]] = HassKey(f"{DOMAIN}_request_slots")
 
