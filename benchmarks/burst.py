@@ -84,7 +84,7 @@ async def test_burst_benchmark(
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="Bench",
-        unique_id=sender_unique_id(user),
+        unique_id=sender_unique_id(token, user),
         data={
             CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER,
             CONF_API_TOKEN: token,

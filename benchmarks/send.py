@@ -157,8 +157,7 @@ async def test_send_benchmark(
     plus = MockConfigEntry(
         domain=DOMAIN,
         title="Bench",
-        unique_id=sender_unique_id(user),
-        minor_version=2,
+        unique_id=sender_unique_id(token, user),
         data={
             CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER,
             CONF_API_TOKEN: token,

@@ -106,8 +106,7 @@ def sender_entry(
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="Home",
-        unique_id=sender_unique_id(account.user),
-        minor_version=2,
+        unique_id=sender_unique_id(account.token, account.user),
         data={
             CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER,
             CONF_API_TOKEN: account.token,

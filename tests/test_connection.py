@@ -36,7 +36,7 @@ async def test_two_senders_and_a_receiver_keep_two_requests_in_flight(
     second = MockConfigEntry(
         domain=DOMAIN,
         title="Garage",
-        unique_id=sender_unique_id(user),
+        unique_id=sender_unique_id(token, user),
         data={**loaded_sender.data, "api_token": token, "user_key": user},
         options=loaded_sender.options,
     )

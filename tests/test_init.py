@@ -85,3 +85,14 @@ async def test_migration_refuses_future_versions(hass: HomeAssistant) -> None:
     entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.MIGRATION_ERROR
+
+
+async def test_newer_minor_version_loads_as_it_is(
+    hass: HomeAssistant, sender_entry: MockConfigEntry
+) -> None:
+    """A 1.2 entry (made on the development branch, never released) needs no migration."""
+    hass.config_entries.async_update_entry(sender_entry, unique_id="a" * 32, minor_version=2)
+    assert await hass.config_entries.async_setup(sender_entry.entry_id)
+    await hass.async_block_till_done()
+    assert sender_entry.state is ConfigEntryState.LOADED
+    assert (sender_entry.unique_id, sender_entry.minor_version) == ("a" * 32, 2)

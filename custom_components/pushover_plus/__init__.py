@@ -18,7 +18,7 @@ from homeassistant.helpers.storage import STORAGE_DIR, Store
 from homeassistant.helpers.typing import ConfigType
 
 from .api import PushoverClient, PushoverError
-from .config_flow import CORE_DOMAIN, sender_unique_id
+from .config_flow import CORE_DOMAIN
 from .connection import create_client
 from .const import (
     CONF_ENTRY_TYPE,
@@ -186,22 +186,9 @@ async def async_remove_entry(hass: HomeAssistant, entry: PushoverConfigEntry) ->
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> bool:
-    """Migrate an entry of version 1.1: a sender's unique id becomes its key's digest.
+    """Migrate an entry from an older version (none exists yet beyond 1.1).
 
-    1.1 derived it from the token too, so a new token changed it. An entry whose user key
-    another entry already has keeps its old id (two applications for one key). Home
-    Assistant itself refuses entries of a newer version.
+    Home Assistant itself refuses entries of a newer major version; a newer minor version
+    of version 1 loads as it is.
     """
-    unique_id = entry.unique_id
-    if entry.data.get(CONF_ENTRY_TYPE) != ENTRY_TYPE_RECEIVER:
-        unique_id = sender_unique_id(entry.data[CONF_USER_KEY])
-        owner = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id)
-        if owner is not None and owner.entry_id != entry.entry_id:
-            _LOGGER.warning(
-                "%s sends to the same user key as %s; it keeps its old unique id",
-                entry.title,
-                owner.title,
-            )
-            unique_id = entry.unique_id
-    hass.config_entries.async_update_entry(entry, unique_id=unique_id, minor_version=2)
     return True

@@ -133,17 +133,13 @@ def with_api_url[DataT: dict[str, Any]](data: DataT, api_url: str) -> DataT:
     return data
 
 
-def sender_unique_id(user_key: str) -> str:
-    """Return the unique id of a sender: a digest of its user or group key (no secret).
+def sender_unique_id(api_token: str, user_key: str) -> str:
+    """Return the unique id of a new sender: a digest of its token and key (no secret).
 
-    The key is what the entry belongs to and what a new token leaves unchanged, so the id
-    stays the same through reauthentication and reconfiguration.
+    Several applications (each with its own name and icon) may send to one user key, each
+    as its own entry. The id is computed once, when the entry is made, and never changes:
+    after a new token (reauthentication, reconfiguration) it is that of the first one.
     """
-    return hashlib.sha256(user_key.encode()).hexdigest()[:32]
-
-
-def legacy_sender_unique_id(api_token: str, user_key: str) -> str:
-    """Return the unique id that entries of version 1.1 had (a digest of token and key)."""
     return hashlib.sha256(f"{api_token}:{user_key}".encode()).hexdigest()[:32]
 
 
@@ -256,7 +252,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a sender (application) or a receiver (Open Client device)."""
 
     VERSION = 1
-    MINOR_VERSION = 2
+    MINOR_VERSION = 1
 
     def __init__(self) -> None:
         """Initialize the flow."""
@@ -332,8 +328,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             api_url = normalize_api_url(_api_url(user_input))
             errors = key_format_errors(api_token=api_token, user_key=user_key)
             if not errors:
-                await self.async_set_unique_id(sender_unique_id(user_key))
-                self._abort_if_unique_id_configured()
+                await self._async_abort_if_sender_configured(api_token, user_key)
                 errors = api_url_error(api_url)
             if not errors:
                 assert api_url is not None
@@ -352,6 +347,16 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders=placeholders,
         )
 
+    async def _async_abort_if_sender_configured(self, api_token: str, user_key: str) -> None:
+        """Abort when an entry already sends with this token to this key.
+
+        The entries' data are compared as well as the unique ids: an entry keeps the id of
+        its first token through reauthentication and reconfiguration.
+        """
+        await self.async_set_unique_id(sender_unique_id(api_token, user_key))
+        self._abort_if_unique_id_configured()
+        self._async_abort_entries_match({CONF_API_TOKEN: api_token, CONF_USER_KEY: user_key})
+
     def _default_options(self) -> dict[str, Any]:
         return {
             CONF_HOLD_WHEN_OFFLINE: DEFAULT_HOLD_WHEN_OFFLINE,
@@ -364,13 +369,20 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
 
     def _core_entries_to_import(self) -> list[ConfigEntry]:
         """Return core pushover entries that have no Pushover Plus counterpart yet."""
-        existing = {entry.unique_id for entry in self._async_current_entries()}
+        current = self._async_current_entries()
+        existing = {entry.unique_id for entry in current}
+        existing.update(
+            sender_unique_id(entry.data[CONF_API_TOKEN], entry.data[CONF_USER_KEY])
+            for entry in current
+            if CONF_API_TOKEN in entry.data
+        )
         return [
             entry
             for entry in self.hass.config_entries.async_entries(CORE_DOMAIN)
             if CORE_API_KEY in entry.data
             and CONF_USER_KEY in entry.data
-            and sender_unique_id(entry.data[CONF_USER_KEY]) not in existing
+            and sender_unique_id(entry.data[CORE_API_KEY], entry.data[CONF_USER_KEY])
+            not in existing
         ]
 
     async def async_step_import_core(
@@ -412,8 +424,9 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             CONF_USER_KEY: core.data[CONF_USER_KEY],
             CONF_NAME: core.title,
         }
-        await self.async_set_unique_id(sender_unique_id(core.data[CONF_USER_KEY]))
-        self._abort_if_unique_id_configured()
+        await self._async_abort_if_sender_configured(
+            core.data[CORE_API_KEY], core.data[CONF_USER_KEY]
+        )
         self.context["title_placeholders"] = {"name": core.title}
         return await self.async_step_import_confirm()
 
@@ -464,7 +477,10 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         placeholders: dict[str, str] = {"name": entry.title}
         if user_input is not None:
             api_token = user_input[CONF_API_TOKEN].strip()
+            # The user key is the entry's own, so it stays with its account; the unique id
+            # (a digest of the first token) stays as it is. Another entry's token aborts.
             user_key = entry.data[CONF_USER_KEY]
+            self._async_abort_entries_match({CONF_API_TOKEN: api_token, CONF_USER_KEY: user_key})
             errors, extra = await self._async_check_sender(
                 api_token, user_key, entry.data.get(CONF_API_URL, DEFAULT_BASE_URL)
             )
@@ -495,9 +511,14 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             api_url = normalize_api_url(_api_url(user_input))
             errors = key_format_errors(api_token=api_token, user_key=user_key)
             if not errors:
-                # Another user or group key is another entry, not a change of this one.
-                await self.async_set_unique_id(sender_unique_id(user_key))
-                self._abort_if_unique_id_mismatch(reason="wrong_account")
+                # Another user or group key is another entry, not a change of this one. The
+                # unique id holds the first token too, so _abort_if_unique_id_mismatch would
+                # refuse a new token: the keys are compared instead, and the id never changes.
+                if user_key != entry.data[CONF_USER_KEY]:
+                    return self.async_abort(reason="wrong_account")
+                self._async_abort_entries_match(
+                    {CONF_API_TOKEN: api_token, CONF_USER_KEY: user_key}
+                )
                 errors = api_url_error(api_url)
             if not errors:
                 assert api_url is not None
