@@ -539,8 +539,11 @@ async def test_escalation_of_a_held_alert_cancels_nothing(
     await wait_until(lambda: receipt_waiters(hass) > waiters)
     assert simulator.deliveries == []
 
+    # Moving the clock fires every due timer, a request's timeout too: none may be in flight.
+    await wait_until(lambda: simulator.requests_in_flight == 0)
     clock.advance(31)  # Pushover is back: the held alert goes out
     await wait_until(lambda: len(simulator.deliveries) == 1)
+    await wait_until(lambda: simulator.requests_in_flight == 0)
     clock.advance(30)
     await all_done(hass)
     assert [d.user for d in simulator.deliveries] == [account.user, account.other_user]

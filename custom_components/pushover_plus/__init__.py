@@ -98,8 +98,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
         quota = QuotaCoordinator(hass, entry, client)
         if reachable:
             await quota.async_config_entry_first_refresh()
-        else:
-            await quota.async_refresh()
         if CONF_WEBHOOK_ID not in entry.data:
             hass.config_entries.async_update_entry(
                 entry, data={**entry.data, CONF_WEBHOOK_ID: webhook.async_generate_id()}
@@ -110,7 +108,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
         await sender.outbox.async_setup()
         sender.outbox.offline = sender.outbox.offline or not reachable
         groups = GroupsCoordinator(hass, entry, client)
-        await groups.async_refresh()  # the group switches wait for Pushover; setup does not
+        if reachable:
+            await groups.async_refresh()  # the group switches wait for Pushover; setup not
+        else:  # the entry is usable at once: the quota and the groups follow when they can
+            entry.async_create_background_task(
+                hass, _async_refresh_all(quota, groups), f"{DOMAIN} first refresh"
+            )
         entry.runtime_data = SenderData(
             client=client,
             user_key=entry.data[CONF_USER_KEY],
@@ -141,7 +144,7 @@ async def _async_test_sender(client: PushoverClient, user_key: str) -> bool:
     starts reauth.
     """
     try:
-        await client.validate_user(user_key)
+        await client.validate_user(user_key, retries=0)  # unreachable: load now, hold
     except PushoverError as err:
         if not is_transient(err):
             with entry_errors(ConfigEntryNotReady, "setup_failed"):
@@ -149,6 +152,12 @@ async def _async_test_sender(client: PushoverClient, user_key: str) -> bool:
         _LOGGER.warning("Pushover cannot be reached (%s); messages are held until it answers", err)
         return False
     return True
+
+
+async def _async_refresh_all(quota: QuotaCoordinator, groups: GroupsCoordinator) -> None:
+    """Fetch the quota and the groups of an entry that was set up offline."""
+    await quota.async_refresh()
+    await groups.async_refresh()
 
 
 def _settings(entry: PushoverConfigEntry) -> tuple[Any, ...]:

@@ -868,8 +868,10 @@ class PushoverClient:
             return PushoverAuthenticationError(message, parameter="user", **common)
         return PushoverRequestError(message, **common)
 
-    async def _get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        data, _ = await self._request("GET", path, query=self._with_token(params))
+    async def _get(
+        self, path: str, params: dict[str, Any] | None = None, *, retries: int | None = None
+    ) -> dict[str, Any]:
+        data, _ = await self._request("GET", path, query=self._with_token(params), retries=retries)
         return data
 
     async def _post(
@@ -879,10 +881,15 @@ class PushoverClient:
         *,
         token: str | None = None,
         user_is_credential: bool = False,
+        retries: int | None = None,
     ) -> dict[str, Any]:
         form = self._with_token(params, token)
         data, _ = await self._request(
-            "POST", path, body=lambda: dict(form), user_is_credential=user_is_credential
+            "POST",
+            path,
+            body=lambda: dict(form),
+            user_is_credential=user_is_credential,
+            retries=retries,
         )
         return data
 
@@ -1004,13 +1011,18 @@ class PushoverClient:
 
     # ------------------------------------------------------------ users, sounds, limits, glances
 
-    async def validate_user(self, user: str, device: str | None = None) -> UserValidation:
-        """POST users/validate.json."""
+    async def validate_user(
+        self, user: str, device: str | None = None, *, retries: int | None = None
+    ) -> UserValidation:
+        """POST users/validate.json (``retries`` None: the client's default)."""
         validate_key(user)
         if device:
             validate_device_name(device)
         data = await self._post(
-            "users/validate.json", {"user": user, "device": device}, user_is_credential=True
+            "users/validate.json",
+            {"user": user, "device": device},
+            user_is_credential=True,
+            retries=retries,
         )
         return UserValidation(
             group=bool(_int(data.get("group"))),
@@ -1026,9 +1038,9 @@ class PushoverClient:
             return {}
         return {str(name): str(label) for name, label in sounds.items()}
 
-    async def get_limits(self) -> Limits:
-        """GET apps/limits.json."""
-        data = await self._get("apps/limits.json")
+    async def get_limits(self, *, retries: int | None = None) -> Limits:
+        """GET apps/limits.json (``retries`` None: the client's default)."""
+        data = await self._get("apps/limits.json", retries=retries)
         limit = _int(data.get("limit"), -1)
         remaining = _int(data.get("remaining"), -1)
         reset = _timestamp(data.get("reset"))

@@ -108,7 +108,7 @@ class MessageSender:
 
     async def _async_probe(self) -> None:
         """Ask Pushover for the quota: it answers once it can be reached again."""
-        self.quota.async_set_limits(await self.client.get_limits())
+        self.quota.async_set_limits(await self.client.get_limits(retries=0))
 
     async def _async_delivered(self, held: HeldMessage, result: MessageResult) -> None:
         """Follow the receipt of a message delivered from the outbox."""
