@@ -19,7 +19,7 @@ import pytest_asyncio
 from pushover_simulator import PushoverSimulator
 
 from .fault_proxy import FaultProxy
-from .harness import HomeAssistantApi, HomeAssistantProcess
+from .harness import REQUEST_TIMEOUT, HomeAssistantApi, HomeAssistantProcess
 from .suite import FaultSuite, Scenario
 
 SUITE = pytest.StashKey[FaultSuite]()
@@ -52,7 +52,9 @@ async def suite(
     ha = HomeAssistantProcess(Path(tmp_path_factory.mktemp("faults")) / "config")
     # A connection per call: none goes stale when Home Assistant is killed.
     connector = aiohttp.TCPConnector(force_close=True)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
+    ) as session:
         world = FaultSuite(simulator, proxy, ha, HomeAssistantApi(session, ha.url))
         request.config.stash[SUITE] = world
         try:

@@ -32,6 +32,7 @@ REQUEST_TIMEOUT = 30.0
 CLIENT_NAME = "fault-suite"
 OWNER = {"name": "Fault Suite", "username": "faults", "password": "fault-suite-password"}
 LOG_TAIL_LINES = 40
+RAW_TAIL_LINES = 8
 LOG_WORDS = ("pushover_plus", "=== fault suite", "homeassistant.config_entries")
 
 # A lean Home Assistant: the HTTP API, config flows and websocket, nothing that goes online.
@@ -202,7 +203,7 @@ class HomeAssistantProcess:
             self._output = None
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
-        """Return the last lines of Home Assistant's output about Pushover Plus.
+        """Return the last lines of Home Assistant's output about Pushover Plus, then its end.
 
         With the harness's notes (starts, signals, figures) in between; the whole output
         is kept in artifacts/faults/.
@@ -215,7 +216,14 @@ class HomeAssistantProcess:
             for line in text
             if any(word in line for word in LOG_WORDS) and "Manually updated" not in line
         ]
-        return "\n".join([f"--- {self.log_path} (Pushover Plus lines)", *ours[-lines:]])
+        return "\n".join(
+            [
+                f"--- {self.log_path}: Pushover Plus lines and harness notes",
+                *ours[-lines:],
+                "--- its last lines",
+                *text[-RAW_TAIL_LINES:],
+            ]
+        )
 
     def keep_logs(self) -> None:
         """Copy Home Assistant's output into artifacts/faults/."""
@@ -326,9 +334,11 @@ class HomeAssistantApi:
     async def ws(self, command: dict[str, Any]) -> Any:
         """Run one websocket command and return its result."""
         async with self.session.ws_connect(f"{self.url}/api/websocket") as websocket:
-            assert (await websocket.receive_json())["type"] == "auth_required"
+            hello = await websocket.receive_json(timeout=REQUEST_TIMEOUT)
+            assert hello["type"] == "auth_required", hello
             await websocket.send_json({"type": "auth", "access_token": self.token})
-            assert (await websocket.receive_json())["type"] == "auth_ok"
+            welcome = await websocket.receive_json(timeout=REQUEST_TIMEOUT)
+            assert welcome["type"] == "auth_ok", welcome
             await websocket.send_json({"id": 1, **command})
             answer = await websocket.receive_json(timeout=REQUEST_TIMEOUT)
         if not answer.get("success"):

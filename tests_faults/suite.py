@@ -25,6 +25,7 @@ from .harness import (
 
 ENTRY_LOAD_TIMEOUT = 30.0
 ARRIVAL_POLL = 0.01  # seconds: how closely a kill follows the arrival it waits for
+POLL = 0.2
 
 
 @dataclass
@@ -231,14 +232,19 @@ class Scenario:
         await self.proxy.refuse()
         return await self.send_each(sender, texts)
 
-    async def wait_received(self, sender: Sender, expected: list[str], within: float) -> bool:
-        """Wait, polling closely, until every expected message arrived once at least."""
+    async def wait_received(
+        self, sender: Sender, expected: list[str], within: float, *, closely: bool = False
+    ) -> bool:
+        """Wait until every expected message arrived once at least.
+
+        ``closely`` polls every 10 ms, for a kill that must follow the last arrival.
+        """
         wanted = set(expected)
         deadline = time.monotonic() + within
         while not wanted <= set(self.received(sender)):
             if time.monotonic() > deadline:
                 return False
-            await asyncio.sleep(ARRIVAL_POLL)
+            await asyncio.sleep(ARRIVAL_POLL if closely else POLL)
         return True
 
     async def settle(self, sender: Sender, within: float) -> bool:

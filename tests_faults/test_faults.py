@@ -170,7 +170,9 @@ async def test_sigkill_during_and_right_after_the_flush(scenario: Scenario) -> N
     texts = texts_for("after-flush", BURST)
     outcomes = await scenario.hold_all(sender, texts)
     await scenario.proxy.passing()
-    flushed = await scenario.wait_received(sender, texts, within=FLUSH_START + RECOVERY)
+    flushed = await scenario.wait_received(
+        sender, texts, within=FLUSH_START + RECOVERY, closely=True
+    )
     if flushed:
         await scenario.proxy.wait_idle(token=sender.token, within=10)
     await asyncio.sleep(KILL_DELAY)
