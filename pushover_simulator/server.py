@@ -384,6 +384,14 @@ class PushoverSimulator:
         self.max_concurrent_requests = len(self._in_flight)
         self.refused_requests = 0
 
+    def active_receipts(self, token: str | None = None) -> list[ReceiptState]:
+        """Return the emergency alerts still ringing (of one application's token)."""
+        return [
+            state
+            for state in self.receipts.values()
+            if state.active and (token is None or state.token == token)
+        ]
+
     def inject_fault(
         self,
         kind: FaultKind,
@@ -924,9 +932,8 @@ class PushoverSimulator:
         tag = route.split("/")[2]
         now = self.clock()
         canceled = 0
-        for state in self.receipts.values():
-            active = not state.canceled and not state.acknowledged and now < state.expires_at
-            if state.token == app.token and tag in state.tags and active:
+        for state in self.active_receipts(app.token):
+            if tag in state.tags:
                 state.cancel(now)
                 canceled += 1
         return {"canceled": canceled}

@@ -173,6 +173,11 @@ class ReceiptState:
         """Return whether the retries have stopped by expiry or cancellation."""
         return self.clock() >= self.expires_at or self.canceled
 
+    @property
+    def active(self) -> bool:
+        """Return whether the alert still rings: not acknowledged, canceled or expired."""
+        return not self.acknowledged and not self.expired
+
     def body(self, now: float) -> dict[str, Any]:
         """Return the receipts/{r}.json fields."""
         return {

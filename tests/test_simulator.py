@@ -722,6 +722,36 @@ async def test_cancel_and_cancel_by_tag(
     )
 
 
+async def test_active_receipts_are_the_alerts_still_ringing(
+    api: Api, simulator: PushoverSimulator, account: Account, clock: Clock
+) -> None:
+    ringing = await send_emergency(api, account, expire=600)
+    acknowledged = await send_emergency(api, account)
+    await simulator.acknowledge(acknowledged)
+    canceled = await send_emergency(api, account)
+    ok(await api.post(f"receipts/{canceled}/cancel.json", token=account.token))
+    expiring = await send_emergency(api, account, expire=60)
+    other_token = simulator.add_app("Other")
+    foreign = ok(
+        await api.post(
+            "messages.json",
+            token=other_token,
+            user=account.user,
+            message="x",
+            priority="2",
+            retry="30",
+            expire="600",
+        )
+    )["receipt"]
+
+    assert [s.receipt for s in simulator.active_receipts(account.token)] == [ringing, expiring]
+    assert [s.receipt for s in simulator.active_receipts()] == [ringing, expiring, foreign]
+    clock.now += 60  # the one-minute alert runs out
+    assert [s.receipt for s in simulator.active_receipts(account.token)] == [ringing]
+    assert simulator.receipts[ringing].active
+    assert not simulator.receipts[expiring].active
+
+
 async def test_receipts_live_seven_days(api: Api, account: Account, clock: Clock) -> None:
     start = clock.now
     receipt = await send_emergency(api, account)
