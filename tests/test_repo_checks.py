@@ -1072,6 +1072,26 @@ def test_other_languages_only_translate_english_keys() -> None:
         assert not extra, f"{path.name} has keys that en.json does not: {sorted(extra)}"
 
 
+# The languages of Home Assistant core's own `pushover` integration.
+CORE_PUSHOVER_LANGUAGES = (
+    *("bg", "ca", "cs", "da", "de", "el", "en-GB", "en", "es", "et", "eu", "fi", "fr"),
+    *("fy", "ga", "he", "hu", "id", "it", "ja", "ko", "lt", "lv", "nb", "nl", "pl"),
+    *("pt-BR", "pt", "ro", "ru", "sk", "sl", "sr-Latn", "sr", "sv", "tr", "uk"),
+    *("zh-Hans", "zh-Hant"),
+)
+
+
+def test_every_language_of_core_pushover_translates_every_english_text() -> None:
+    shipped = {path.stem for path in TRANSLATIONS.glob("*.json")}
+    assert shipped >= set(CORE_PUSHOVER_LANGUAGES), sorted(set(CORE_PUSHOVER_LANGUAGES) - shipped)
+    english = dict(_walk_texts(_en()))
+    for path in _translation_files():
+        texts = dict(_walk_texts(_json(path)))
+        missing = set(english) - set(texts)
+        assert not missing, f"{path.name} lacks {sorted(missing)[:5]}"
+        assert all(text.strip() for text in texts.values()), f"{path.name} has an empty text"
+
+
 def test_other_languages_keep_the_placeholders() -> None:
     english = dict(_walk_texts(_en()))
     for path in _translation_files():
