@@ -36,7 +36,6 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.pushover_plus.api import Message, PushoverClient
 from custom_components.pushover_plus.const import (
     CONF_API_TOKEN,
     CONF_DEVICE_ID,
@@ -47,6 +46,7 @@ from custom_components.pushover_plus.const import (
     EVENT_RECEIPT,
     SUBENTRY_TYPE_RECIPIENT,
 )
+from custom_components.pushover_plus.pushover import Message, PushoverClient
 from pushover_simulator import PushoverSimulator
 from pushover_simulator.state import Delivery
 

@@ -330,7 +330,7 @@ def callback_fields(receipt: str, **changes: str) -> dict[str, str]:
 
 
 async def no_wait(_seconds: float) -> None:
-    """Retry at once (the client's spacing is tested in test_api.py)."""
+    """Retry at once (the client's spacing is tested in tests/pushover/test_client.py)."""
 
 
 def receipt_polls(simulator: PushoverSimulator, receipt: str) -> int:

@@ -1204,9 +1204,13 @@ def _validation_reasons() -> dict[str, str]:
         expr = _keyword(call, "reason")
         if expr is None:
             continue
-        # In api.py every reason= feeds PushoverValidationError (possibly via a helper);
-        # elsewhere (config flows use reason= for aborts) only direct constructions count.
-        if site.module != "api.py" and _call_name(call) != "PushoverValidationError":
+        # In the client package every reason= feeds PushoverValidationError (possibly via a
+        # helper); elsewhere (config flows use reason= for aborts) only direct constructions
+        # count.
+        if (
+            not site.module.startswith("pushover/")
+            and _call_name(call) != "PushoverValidationError"
+        ):
             continue
         for value in index.resolve(expr, site) or set():
             reasons.setdefault(value, _where(site, call))
@@ -2087,10 +2091,14 @@ def _check_integration_owner() -> list[str]:
 
 
 def _check_async_dependency() -> list[str]:
-    """The client is async: api.py may not use requests or urllib."""
-    imports = _imported_top_level_modules("api.py")
-    blocking = imports & {"requests", "urllib", "urllib3", "http"}
-    return [f"api.py imports blocking HTTP modules {sorted(blocking)}"] if blocking else []
+    """The client is async: the pushover package may not use requests or urllib."""
+    problems = []
+    for path in sorted((INTEGRATION / "pushover").glob("*.py")):
+        module = f"pushover/{path.name}"
+        blocking = _imported_top_level_modules(module) & {"requests", "urllib", "urllib3", "http"}
+        if blocking:
+            problems.append(f"{module} imports blocking HTTP modules {sorted(blocking)}")
+    return problems
 
 
 def _imported_top_level_modules(module: str) -> set[str]:

@@ -17,7 +17,6 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import STORAGE_DIR, Store
 from homeassistant.helpers.typing import ConfigType
 
-from .api import PushoverClient, PushoverError
 from .config_flow import CORE_DOMAIN, sender_unique_id
 from .connection import create_client
 from .const import (
@@ -38,6 +37,7 @@ from .coordinator import (
 )
 from .errors import entry_errors
 from .outbox import is_transient
+from .pushover import PushoverClient, PushoverError
 from .receipts import ReceiptTracker
 from .receiver import OpenClientListener
 from .sender import MessageSender

@@ -38,20 +38,6 @@ from homeassistant.helpers.selector import (
 )
 from yarl import URL
 
-from .api import (
-    DEFAULT_BASE_URL,
-    PushoverAuthenticationError,
-    PushoverClient,
-    PushoverConnectionError,
-    PushoverError,
-    PushoverRequestError,
-    PushoverServerError,
-    PushoverTwoFactorRequiredError,
-    PushoverValidationError,
-    UserValidation,
-    validate_device_name,
-    validate_key,
-)
 from .compat import vol
 from .const import (
     CONF_API_TOKEN,
@@ -79,6 +65,20 @@ from .const import (
     SUBENTRY_TYPE_RECIPIENT,
 )
 from .coordinator import PushoverConfigEntry
+from .pushover import (
+    DEFAULT_BASE_URL,
+    PushoverAuthenticationError,
+    PushoverClient,
+    PushoverConnectionError,
+    PushoverError,
+    PushoverRequestError,
+    PushoverServerError,
+    PushoverTwoFactorRequiredError,
+    PushoverValidationError,
+    UserValidation,
+    validate_device_name,
+    validate_key,
+)
 
 _LOGGER = logging.getLogger(__name__)
 

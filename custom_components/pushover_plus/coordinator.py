@@ -13,11 +13,6 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .api import (
-    GroupInfo,
-    Limits,
-    PushoverClient,
-)
 from .const import (
     DOMAIN,
     GROUPS_IDLE_UPDATE_INTERVAL,
@@ -26,6 +21,11 @@ from .const import (
     QUOTA_UPDATE_INTERVAL,
 )
 from .errors import entry_errors
+from .pushover import (
+    GroupInfo,
+    Limits,
+    PushoverClient,
+)
 
 if TYPE_CHECKING:
     from .receipts import ReceiptTracker

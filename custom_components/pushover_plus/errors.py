@@ -17,7 +17,8 @@ from homeassistant.exceptions import (
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .api import (
+from .const import DOMAIN
+from .pushover import (
     PushoverAuthenticationError,
     PushoverError,
     PushoverQuotaExceededError,
@@ -25,7 +26,6 @@ from .api import (
     PushoverServerError,
     PushoverValidationError,
 )
-from .const import DOMAIN
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def home_assistant_error(
     hass: HomeAssistant, entry: ConfigEntry, err: PushoverError
 ) -> HomeAssistantError:
     """Return the Home Assistant error for a failed request; start reauth when needed."""
-    if isinstance(err, PushoverValidationError) and err.status is None:
+    if isinstance(err, PushoverValidationError):
         return validation_error(err)
     if isinstance(err, PushoverAuthenticationError) and err.parameter in ("token", "secret"):
         entry.async_start_reauth(hass)
@@ -62,7 +62,7 @@ def home_assistant_error(
             translation_key="quota_exceeded",
             translation_placeholders={"error": str(err), "reset": reset},
         )
-    if isinstance(err, PushoverRequestError | PushoverValidationError):
+    if isinstance(err, PushoverRequestError):
         return HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="request_refused",

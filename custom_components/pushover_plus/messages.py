@@ -22,15 +22,15 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 from yarl import URL
 
-from .api import (
+from .const import DOMAIN, PRIORITIES
+from .errors import validation_error
+from .pushover import (
     MAX_ATTACHMENT_BYTES,
     Attachment,
     Message,
     PushoverValidationError,
     validate_message,
 )
-from .const import DOMAIN, PRIORITIES
-from .errors import validation_error
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -33,14 +33,6 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 
-from .api import (
-    PushFrame,
-    PushoverAuthenticationError,
-    PushoverClient,
-    PushoverError,
-    PushoverRequestError,
-    ReceivedMessage,
-)
 from .const import (
     CONF_DEVICE_ID,
     CONF_SECRET,
@@ -49,6 +41,14 @@ from .const import (
     EVENT_TYPE_MESSAGE,
     ISSUE_RECEIVER_OTHER_SESSION,
     SIGNAL_MESSAGE,
+)
+from .pushover import (
+    PushFrame,
+    PushoverAuthenticationError,
+    PushoverClient,
+    PushoverError,
+    PushoverRequestError,
+    ReceivedMessage,
 )
 
 if TYPE_CHECKING:

@@ -12,7 +12,11 @@ from typing import Any
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from .api import (
+from .const import CONF_HOLD_WHEN_OFFLINE, DEFAULT_HOLD_WHEN_OFFLINE, STATUS_HELD, STATUS_SENT
+from .coordinator import PushoverConfigEntry, QuotaCoordinator
+from .errors import home_assistant_error
+from .outbox import HeldMessage, Outbox, is_transient
+from .pushover import (
     Message,
     MessageResult,
     PushoverClient,
@@ -20,10 +24,6 @@ from .api import (
     PushoverError,
     PushoverQuotaExceededError,
 )
-from .const import CONF_HOLD_WHEN_OFFLINE, DEFAULT_HOLD_WHEN_OFFLINE, STATUS_HELD, STATUS_SENT
-from .coordinator import PushoverConfigEntry, QuotaCoordinator
-from .errors import home_assistant_error
-from .outbox import HeldMessage, Outbox, is_transient
 from .receipts import ReceiptTracker
 
 _LOGGER = logging.getLogger(__name__)

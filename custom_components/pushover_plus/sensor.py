@@ -19,11 +19,11 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import Limits, PushoverClient, PushoverError
 from .const import LICENSE_UPDATE_INTERVAL, SIGNAL_LICENSE_CREDITS
 from .coordinator import PushoverConfigEntry, QuotaCoordinator, ReceiverData, SenderData
 from .entity import PushoverCoordinatorEntity, PushoverEntity
 from .outbox import Outbox
+from .pushover import Limits, PushoverClient, PushoverError
 from .receipts import ReceiptTracker
 from .receiver import OpenClientListener, message_attributes
 

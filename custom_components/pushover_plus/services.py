@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
-import re
 from typing import Any
 
 from homeassistant.components.notify.const import DOMAIN as NOTIFY_DOMAIN
@@ -20,7 +19,6 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, service
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
-from .api import PushoverAuthenticationError, PushoverError, PushoverRequestError
 from .compat import vol
 from .const import (
     CONF_ENTRY_TYPE,
@@ -55,6 +53,12 @@ from .messages import (
     TAG_PATTERN,
     whole_number,
 )
+from .pushover import (
+    KEY_PATTERN,
+    PushoverAuthenticationError,
+    PushoverError,
+    PushoverRequestError,
+)
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_RECEIPT = "receipt"
@@ -64,7 +68,6 @@ SERVICE_GET_RECEIPT = "get_receipt"
 SERVICE_CANCEL_RECEIPT = "cancel_receipt"
 SERVICE_CANCEL_BY_TAG = "cancel_by_tag"
 SERVICE_ACKNOWLEDGE = "acknowledge"
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9]{30}$")
 
 _STRING_LIST = vol.Any(cv.string, [cv.string])
 # Numbers are checked by the action (whole_number) to give a translated error.
