@@ -208,6 +208,15 @@ async def test_validate_user_invalid_is_an_answer(
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
 
 
+async def test_validate_user_answers_for_a_deviceless_user_without_a_verdict(
+    hass: HomeAssistant, simulator: PushoverSimulator, loaded_sender: MockConfigEntry
+) -> None:
+    """A user without active devices is an answer even without "user": "invalid"."""
+    simulator.no_devices_verdict = False
+    idle = await ask(hass, loaded_sender, "validate_user", user=simulator.add_user(devices=()))
+    assert (idle["valid"], idle["errors"]) == (False, ["user is valid but has no active devices"])
+
+
 async def test_validate_user_local_checks_send_nothing(
     hass: HomeAssistant, simulator: PushoverSimulator, loaded_sender: MockConfigEntry
 ) -> None:

@@ -75,6 +75,7 @@ from .pushover import (
     PushoverServerError,
     PushoverTwoFactorRequiredError,
     PushoverValidationError,
+    RefusalReason,
     UserValidation,
     validate_device_name,
     validate_key,
@@ -218,11 +219,11 @@ def key_format_errors(**keys: str) -> dict[str, str]:
 
 def _sender_errors(err: PushoverError) -> tuple[dict[str, str], dict[str, str]]:
     """Return form errors and placeholders for a failed credential check."""
-    if isinstance(err, PushoverRequestError) and err.reason == "no_active_devices":
+    if isinstance(err, PushoverRequestError) and err.reason is RefusalReason.NO_ACTIVE_DEVICES:
         return {CONF_USER_KEY: "no_active_devices"}, {}
     if isinstance(err, PushoverAuthenticationError):
-        # Only the token and the user key are checked; both refusals name their parameter.
-        if err.parameter == "token":
+        # Only the token and the user key are checked.
+        if err.reason is RefusalReason.TOKEN_REJECTED:
             return {CONF_API_TOKEN: "invalid_api_token"}, {}
         return {CONF_USER_KEY: "invalid_user_key"}, {}
     return _request_errors(err)
@@ -693,7 +694,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._secret, name, force=force
             )
         except PushoverRequestError as err:
-            if err.reason == "name_taken" and not force:
+            if err.reason is RefusalReason.NAME_TAKEN and not force:
                 return await self.async_step_device_taken()
             errors = {CONF_DEVICE_NAME: "device_name_refused"}
             return errors, {"error": str(err)}

@@ -25,9 +25,13 @@ from .pushover import (
     PushoverRequestError,
     PushoverServerError,
     PushoverValidationError,
+    RefusalReason,
 )
 
 _LOGGER = logging.getLogger(__name__)
+
+# Refusals of what the entry holds (a new login or token is needed), not of one call.
+ENTRY_CREDENTIALS = frozenset({RefusalReason.TOKEN_REJECTED, RefusalReason.SECRET_REJECTED})
 
 
 def validation_error(err: PushoverValidationError) -> ServiceValidationError:
@@ -48,7 +52,7 @@ def home_assistant_error(
     """Return the Home Assistant error for a failed request; start reauth when needed."""
     if isinstance(err, PushoverValidationError):
         return validation_error(err)
-    if isinstance(err, PushoverAuthenticationError) and err.parameter in ("token", "secret"):
+    if isinstance(err, PushoverAuthenticationError) and err.reason in ENTRY_CREDENTIALS:
         entry.async_start_reauth(hass)
         return HomeAssistantError(
             translation_domain=DOMAIN,

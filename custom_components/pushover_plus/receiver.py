@@ -49,6 +49,7 @@ from .pushover import (
     PushoverError,
     PushoverRequestError,
     ReceivedMessage,
+    RefusalReason,
 )
 
 if TYPE_CHECKING:
@@ -90,10 +91,11 @@ def secret_rejected(err: PushoverError) -> bool:
     """Return whether Pushover refused the session secret (a new login is needed)."""
     if isinstance(err, PushoverAuthenticationError):
         return True
-    if not isinstance(err, PushoverRequestError) or not 400 <= err.status < 500:
-        return False
-    texts = [*err.errors, *err.parameters, str(err)]
-    return any("secret" in text.lower() for text in texts)
+    return (
+        isinstance(err, PushoverRequestError)
+        and 400 <= err.status < 500
+        and err.reason is RefusalReason.SECRET_REJECTED
+    )
 
 
 def describe(err: Exception) -> str:

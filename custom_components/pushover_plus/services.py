@@ -58,6 +58,7 @@ from .pushover import (
     PushoverAuthenticationError,
     PushoverError,
     PushoverRequestError,
+    RefusalReason,
 )
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
@@ -341,12 +342,14 @@ async def async_update_glance(call: ServiceCall) -> None:
     )
 
 
+USER_VERDICTS = frozenset(
+    {RefusalReason.USER_INVALID, RefusalReason.DEVICE_INVALID, RefusalReason.NO_ACTIVE_DEVICES}
+)
+
+
 def _refuses_user(err: PushoverRequestError) -> bool:
     """Tell a verdict on the user or device (an answer) from a failed request."""
-    parameters = err.parameters
-    return parameters.get("token") != "invalid" and not parameters.keys().isdisjoint(
-        {"user", "device"}
-    )
+    return err.reason in USER_VERDICTS
 
 
 async def async_validate_user(call: ServiceCall) -> ServiceResponse:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import json
+from pathlib import Path
 import socket
 from typing import Any
 
@@ -110,8 +111,6 @@ def as_json(body: Any) -> str:
 
 
 JSON = {"Content-Type": "application/json; charset=utf-8"}
-
-
 OK = (200, as_json({"status": 1, "request": "fake-request"}), JSON)
 
 
@@ -131,3 +130,9 @@ async def raises[E: BaseException](kind: type[E], call: Awaitable[Any]) -> E:
 
 
 KEY = "b" * 30
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def recorded(name: str, status: int = 200) -> tuple[int, str, dict[str, str]]:
+    """A fake answer with the recorded body tests/fixtures/<name>.json."""
+    return status, (FIXTURES / f"{name}.json").read_text(encoding="utf-8"), JSON

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
 import aiohttp
 import pytest
@@ -13,9 +14,11 @@ from custom_components.pushover_plus.pushover import (
     GroupSummary,
     Limits,
     Message,
+    MessageResult,
     PushoverAuthenticationError,
     PushoverClient,
     PushoverRequestError,
+    Receipt,
     UserValidation,
 )
 from pushover_simulator import PushoverSimulator
@@ -30,6 +33,7 @@ from tests.pushover.conftest import (
     as_json,
     fake_client,
     raises,
+    recorded,
 )
 
 
@@ -299,3 +303,43 @@ async def test_migrate_subscription(
     assert simulator.requests[-1].params["sound"] == "bike"
     err = await raises(PushoverRequestError, client.migrate_subscription("other", account.user))
     assert err.parameters == {"subscription": "invalid"}
+
+
+async def test_recorded_answers_are_read(session: aiohttp.ClientSession, fake_api: FakeApi) -> None:
+    """Pushover's documented success bodies (tests/fixtures) parse into the models."""
+    fake_api.responses["messages.json"] = recorded("messages_sent_emergency")
+    fake_api.responses["users/validate.json"] = recorded("user_valid")
+    fake_api.responses[f"receipts/{KEY}.json"] = recorded("receipt_acknowledged")
+    fake_api.responses["apps/limits.json"] = recorded("limits")
+    fake_api.responses["users/login.json"] = recorded("login")
+    client = fake_client(session, fake_api)
+
+    sent = await client.send_message(KEY, Message("x", priority=2, retry=30, expire=60))
+    assert sent == MessageResult(
+        "647d2300-702c-4b38-8b2f-d56326ae460b", "gggg7777GGGG7777hhhh8888HHHH88", None
+    )
+    assert await client.validate_user(KEY) == UserValidation(False, ["pixel2xl"], ["Android"])
+    at = partial(datetime.fromtimestamp, tz=UTC)
+    assert await client.get_receipt(KEY) == Receipt(
+        acknowledged=True,
+        acknowledged_at=at(1593975206),
+        acknowledged_by="a" * 30,
+        acknowledged_by_device="test-device-1",
+        last_delivered_at=at(1593975186),
+        expired=True,
+        expires_at=at(1593975485),
+        called_back=True,
+        called_back_at=at(1593975206),
+    )
+    assert await client.get_limits() == Limits(7500, 6841, at(1535778000))
+    session_ = await client.login("me@example.com", "pw")
+    assert session_.user_key == "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"
+    assert len(session_.secret) == 60
+
+
+async def test_a_recorded_send_without_a_receipt(
+    session: aiohttp.ClientSession, fake_api: FakeApi
+) -> None:
+    fake_api.responses["messages.json"] = recorded("messages_sent")
+    result = await fake_client(session, fake_api).send_message(KEY, Message("x"))
+    assert result == MessageResult("647d2300-702c-4b38-8b2f-d56326ae460b", None, None)

@@ -12,6 +12,7 @@ from .exceptions import (
     PushoverTwoFactorRequiredError,
     PushoverUnexpectedResponseError,
     PushoverValidationError,
+    RefusalReason,
 )
 from .models import (
     Attachment,
@@ -88,6 +89,7 @@ __all__ = [
     "PushoverValidationError",
     "Receipt",
     "ReceivedMessage",
+    "RefusalReason",
     "RequestSlots",
     "TeamInfo",
     "UserValidation",

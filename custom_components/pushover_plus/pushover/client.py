@@ -30,6 +30,8 @@ from .exceptions import (
     PushoverTimeoutError,
     PushoverTwoFactorRequiredError,
     PushoverUnexpectedResponseError,
+    RefusalReason,
+    refusal_reason,
 )
 from .models import (
     Download,
@@ -354,11 +356,12 @@ class PushoverClient:
             "request_id": request_id,
         }
         message = "; ".join(errors)
-        if status == 429:
+        reason = refusal_reason(status, errors, parameters)
+        if reason is RefusalReason.QUOTA_EXCEEDED:
             return PushoverQuotaExceededError(message, limits=limits, reset=reset, **common)
-        if status == 412:
+        if reason is RefusalReason.TWO_FACTOR_REQUIRED:
             return PushoverTwoFactorRequiredError(message, **common)
-        if parameters.get("token") == "invalid":
+        if reason is RefusalReason.TOKEN_REJECTED:
             return PushoverAuthenticationError(message, parameter="token", **common)
         if "secret" in parameters:
             return PushoverAuthenticationError(message, parameter="secret", **common)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -42,14 +43,56 @@ class PushoverServerError(PushoverError):
         self.request_id = request_id
 
 
+class RefusalReason(StrEnum):
+    """Why Pushover refused a request, classified from its answer once, here."""
+
+    QUOTA_EXCEEDED = "quota_exceeded"
+    TWO_FACTOR_REQUIRED = "two_factor_required"
+    TOKEN_REJECTED = "token_rejected"  # noqa: S105 (a reason, not a token)
+    SECRET_REJECTED = "secret_rejected"  # noqa: S105 (a reason, not a secret)
+    NO_ACTIVE_DEVICES = "no_active_devices"
+    NAME_TAKEN = "name_taken"
+    USER_INVALID = "user_invalid"
+    DEVICE_INVALID = "device_invalid"
+    OTHER = "other"
+
+
+def refusal_reason(
+    status: int, errors: Sequence[str], parameters: Mapping[str, str]
+) -> RefusalReason:
+    """Classify a refusal by its status and verdicts, and by its wording where only that tells.
+
+    The first that applies: 429, 412, ``"token": "invalid"``, the session secret named
+    anywhere (no wording of an expired secret is known), "no active devices" (may come
+    without a ``user`` verdict), a ``name`` "already taken" (devices.json), a verdict on
+    ``user``, then on ``device``.
+    """
+    if status == 429:
+        return RefusalReason.QUOTA_EXCEEDED
+    if status == 412:
+        return RefusalReason.TWO_FACTOR_REQUIRED
+    if parameters.get("token") == "invalid":
+        return RefusalReason.TOKEN_REJECTED
+    if any("secret" in text.lower() for text in [*errors, *parameters]):
+        return RefusalReason.SECRET_REJECTED
+    if any("no active devices" in text.lower() for text in [*errors, *parameters.values()]):
+        return RefusalReason.NO_ACTIVE_DEVICES
+    if "taken" in parameters.get("name", "").lower():
+        return RefusalReason.NAME_TAKEN
+    if "user" in parameters:
+        return RefusalReason.USER_INVALID
+    if "device" in parameters:
+        return RefusalReason.DEVICE_INVALID
+    return RefusalReason.OTHER
+
+
 class PushoverRequestError(PushoverError):
     """Pushover refused the request (HTTP 4xx, status 0).
 
+    ``reason`` classifies the refusal (callers decide by it, never by the texts);
     ``errors`` holds Pushover's own texts; ``parameters`` the per-parameter verdicts
     (e.g. ``{"user": "invalid"}``); ``parameter`` the first parameter the refusal names
-    (None when it names none); ``reason`` what the texts say when a caller needs to know
-    (``no_active_devices``, ``name_taken``; None otherwise); ``str(err)`` is the errors
-    joined with "; ".
+    (None when it names none); ``str(err)`` is the errors joined with "; ".
     """
 
     def __init__(
@@ -68,21 +111,7 @@ class PushoverRequestError(PushoverError):
         self.parameters = dict(parameters or {})
         self.parameter = parameter if parameter is not None else next(iter(self.parameters), None)
         self.request_id = request_id
-        self.reason = _refusal_reason(self.errors, self.parameters)
-
-
-def _refusal_reason(errors: Sequence[str], parameters: Mapping[str, str]) -> str | None:
-    """Read a refusal's texts: Pushover's wording is the only sign of these two cases.
-
-    "user is valid but has no active devices" may come without a ``user`` verdict, and
-    devices.json says "has already been taken" under ``name``.
-    """
-    texts = [*errors, *parameters.values()]
-    if any("no active devices" in text.lower() for text in texts):
-        return "no_active_devices"
-    if "taken" in parameters.get("name", "").lower():
-        return "name_taken"
-    return None
+        self.reason = refusal_reason(status, self.errors, self.parameters)
 
 
 class PushoverAuthenticationError(PushoverRequestError):
