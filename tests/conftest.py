@@ -25,7 +25,6 @@ from pytest_homeassistant_custom_component.common import (
     mock_platform,
 )
 
-from custom_components.pushover_plus.config_flow import sender_unique_id
 from custom_components.pushover_plus.const import (
     CONF_API_TOKEN,
     CONF_API_URL,
@@ -42,6 +41,7 @@ from custom_components.pushover_plus.const import (
     ENTRY_TYPE_RECEIVER,
     ENTRY_TYPE_SENDER,
 )
+from custom_components.pushover_plus.data import sender_unique_id
 from custom_components.pushover_plus.pushover import PushoverClient
 from pushover_simulator import PushoverSimulator
 

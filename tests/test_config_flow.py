@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.pushover_plus.config_flow import (
     PushoverPlusConfigFlow,
-    legacy_sender_unique_id,
     normalize_api_url,
-    sender_unique_id,
     with_api_url,
 )
 from custom_components.pushover_plus.const import (
@@ -46,6 +45,7 @@ from custom_components.pushover_plus.const import (
     ENTRY_TYPE_SENDER,
     SUBENTRY_TYPE_RECIPIENT,
 )
+from custom_components.pushover_plus.data import sender_unique_id
 from pushover_simulator import PushoverSimulator
 
 from .conftest import RECEIVER_EMAIL, RECEIVER_PASSWORD, Account, add_receiver_entry
@@ -1156,6 +1156,11 @@ def test_descriptions_carry_no_raw_error_text() -> None:
 
 
 # ---------------------------------------------------------------- unique ids
+
+
+def legacy_sender_unique_id(api_token: str, user_key: str) -> str:
+    """The unique id that entries of version 1.1 had (a digest of token and key)."""
+    return hashlib.sha256(f"{api_token}:{user_key}".encode()).hexdigest()[:32]
 
 
 async def test_sender_entries_of_version_1_1_get_the_stable_unique_id(

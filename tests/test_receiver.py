@@ -30,7 +30,7 @@ from custom_components.pushover_plus.const import (
     EVENT_MESSAGE,
     ISSUE_RECEIVER_OTHER_SESSION,
 )
-from custom_components.pushover_plus.coordinator import ReceiverData
+from custom_components.pushover_plus.data import ReceiverData
 from custom_components.pushover_plus.pushover import (
     MAX_DOWNLOAD_BYTES,
     Message,

@@ -46,7 +46,7 @@ from custom_components.pushover_plus.const import (
     EVENT_RECEIPT,
     SUBENTRY_TYPE_RECIPIENT,
 )
-from custom_components.pushover_plus.coordinator import ReceiverData
+from custom_components.pushover_plus.data import ReceiverData
 from pushover_simulator import PushoverSimulator
 
 from .conftest import Account, later, wait_until

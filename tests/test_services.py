@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.pushover_plus.const import CONF_TEAM_TOKEN, DOMAIN
-from custom_components.pushover_plus.coordinator import sender_data
+from custom_components.pushover_plus.data import sender_data
 from pushover_simulator import PushoverSimulator
 
 from .conftest import Account, act, ask, paths

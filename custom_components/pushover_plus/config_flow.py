@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-import hashlib
 import ipaddress
 import logging
 from typing import Any
@@ -54,6 +53,7 @@ from .const import (
     CONF_TWOFA,
     CONF_USE_WEBHOOK,
     CONF_USER_KEY,
+    CORE_DOMAIN,
     DEFAULT_DEVICE_NAME,
     DEFAULT_HOLD_WHEN_OFFLINE,
     DEFAULT_MAX_HELD_AGE_HOURS,
@@ -64,7 +64,7 @@ from .const import (
     MIN_RECEIPT_POLL_INTERVAL,
     SUBENTRY_TYPE_RECIPIENT,
 )
-from .coordinator import PushoverConfigEntry
+from .data import PushoverConfigEntry, sender_unique_id
 from .pushover import (
     DEFAULT_BASE_URL,
     PushoverAuthenticationError,
@@ -83,7 +83,6 @@ from .pushover import (
 
 _LOGGER = logging.getLogger(__name__)
 
-CORE_DOMAIN = "pushover"
 CORE_API_URL = DEFAULT_BASE_URL
 CORE_API_KEY = "api_key"
 DEFAULT_TITLE = "Pushover"
@@ -126,20 +125,6 @@ def with_api_url[DataT: dict[str, Any]](data: DataT, api_url: str) -> DataT:
     if api_url != DEFAULT_BASE_URL:
         data[CONF_API_URL] = api_url
     return data
-
-
-def sender_unique_id(user_key: str) -> str:
-    """Return the unique id of a sender: a digest of its user or group key (no secret).
-
-    The key is what the entry belongs to and what a new token leaves unchanged, so the id
-    stays the same through reauthentication and reconfiguration.
-    """
-    return hashlib.sha256(user_key.encode()).hexdigest()[:32]
-
-
-def legacy_sender_unique_id(api_token: str, user_key: str) -> str:
-    """Return the unique id that entries of version 1.1 had (a digest of token and key)."""
-    return hashlib.sha256(f"{api_token}:{user_key}".encode()).hexdigest()[:32]
 
 
 def normalize_api_url(value: str) -> str | None:
@@ -809,7 +794,7 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
         if user_input is not None:
             user_key = user_input[CONF_USER_KEY].strip()
             entry = self._get_entry()
-            unique_id = hashlib.sha256(user_key.encode()).hexdigest()[:32]
+            unique_id = sender_unique_id(user_key)
             if user_key == entry.data[CONF_USER_KEY]:
                 return self.async_abort(reason="entry_user_key")
             if any(sub.unique_id == unique_id for sub in entry.subentries.values()):

@@ -6,14 +6,18 @@ to Pushover for the whole of Home Assistant, whatever the number of entries.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util.hass_dict import HassKey
 from yarl import URL
 
 from .const import CONF_API_TOKEN, CONF_API_URL, DOMAIN
-from .coordinator import PushoverConfigEntry
 from .pushover import DEFAULT_BASE_URL, DEFAULT_WEBSOCKET_URL, PushoverClient, RequestSlots
+
+if TYPE_CHECKING:
+    from .data import PushoverConfigEntry
 
 REQUEST_SLOTS: HassKey[dict[str, RequestSlots]] = HassKey(f"{DOMAIN}_request_slots")
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Final
 
 DOMAIN: Final = "pushover_plus"
+CORE_DOMAIN: Final = "pushover"  # Home Assistant's own integration, whose entries we import
 MANUFACTURER: Final = "Pushover"
 CONFIGURATION_URL: Final = "https://pushover.net/apps"
 

@@ -23,7 +23,7 @@ from .const import (
     SIGNAL_RECIPIENTS,
     SUBENTRY_TYPE_RECIPIENT,
 )
-from .coordinator import PushoverConfigEntry, SenderData
+from .data import PushoverConfigEntry, sender_data
 from .entity import PushoverEntity
 from .messages import (
     ATTR_DEVICES,
@@ -83,9 +83,7 @@ class PushoverNotifyEntity(PushoverEntity, NotifyEntity):
         """Initialize for the entry's own user key or a recipient subentry."""
         key = "notify" if subentry is None else f"{subentry.subentry_id}_notify"
         super().__init__(entry, key)
-        data = entry.runtime_data
-        assert isinstance(data, SenderData)
-        self.runtime = data
+        self.runtime = sender_data(entry)
         if subentry is None:
             self.user_key: str = entry.data[CONF_USER_KEY]
             self.default_devices: list[str] = []

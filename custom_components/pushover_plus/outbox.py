@@ -32,7 +32,7 @@ from .const import (
     ISSUE_HELD_REFUSED,
     ISSUE_UNEXPECTED_RESPONSE,
 )
-from .coordinator import PushoverConfigEntry, SenderData
+from .data import PushoverConfigEntry, SenderData
 from .journal import Journal, Record
 from .pushover import (
     Attachment,

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import logging
 import re
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
@@ -35,7 +35,6 @@ from .const import (
     RECEIPT_EXPIRED,
     SIGNAL_RECEIPT,
 )
-from .coordinator import PushoverConfigEntry
 from .pushover import (
     DEVICE_NAME_PATTERN,
     KEY_PATTERN,
@@ -46,6 +45,9 @@ from .pushover import (
     PushoverRequestError,
     Receipt,
 )
+
+if TYPE_CHECKING:
+    from .data import PushoverConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 

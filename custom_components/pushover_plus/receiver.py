@@ -55,7 +55,7 @@ from .pushover import (
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from .coordinator import PushoverConfigEntry
+    from .data import PushoverConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -7,13 +7,13 @@ from dataclasses import replace
 import logging
 import secrets
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_HOLD_WHEN_OFFLINE, DEFAULT_HOLD_WHEN_OFFLINE, STATUS_HELD, STATUS_SENT
-from .coordinator import PushoverConfigEntry, QuotaCoordinator
+from .coordinator import QuotaCoordinator
 from .errors import home_assistant_error
 from .outbox import HeldMessage, Outbox, is_transient
 from .pushover import (
@@ -25,6 +25,9 @@ from .pushover import (
     PushoverQuotaExceededError,
 )
 from .receipts import ReceiptTracker
+
+if TYPE_CHECKING:
+    from .data import PushoverConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 

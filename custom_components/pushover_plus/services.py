@@ -29,7 +29,7 @@ from .const import (
     RECEIPT_CANCELED,
     SIGNAL_LICENSE_CREDITS,
 )
-from .coordinator import PushoverConfigEntry, ReceiverData, SenderData
+from .data import PushoverConfigEntry, SenderData, receiver_data, sender_data
 from .errors import call_api, home_assistant_error
 from .messages import (
     ATTR_ATTACHMENT,
@@ -140,9 +140,7 @@ def loaded_entry(
 def loaded_sender(hass: HomeAssistant, call: ServiceCall) -> tuple[PushoverConfigEntry, SenderData]:
     """Return a loaded sender entry and its runtime data."""
     entry = loaded_entry(hass, call)
-    data = entry.runtime_data
-    assert isinstance(data, SenderData)
-    return entry, data
+    return entry, sender_data(entry)
 
 
 RECEIPT_SCHEMA = vol.Schema(
@@ -208,11 +206,8 @@ async def async_acknowledge(call: ServiceCall) -> None:
     """Acknowledge an emergency message as the receiver's Open Client device."""
     receipt = checked_receipt(call)
     entry = loaded_entry(call.hass, call, receiver=True)
-    data = entry.runtime_data
-    assert isinstance(data, ReceiverData)
-    await call_api(
-        call.hass, entry, data.client.acknowledge_receipt(entry.data[CONF_SECRET], receipt)
-    )
+    client = receiver_data(entry).client
+    await call_api(call.hass, entry, client.acknowledge_receipt(entry.data[CONF_SECRET], receipt))
 
 
 # ---------------------------------------------------------------- management actions
