@@ -53,6 +53,16 @@ async def instant(_seconds: float) -> None:
 
 
 @pytest.fixture
+def instant_retries() -> Iterator[None]:
+    """Every client the integration creates from now on retries at once."""
+    with patch(
+        "custom_components.pushover_plus.connection.PushoverClient",
+        partial(PushoverClient, sleep=instant),
+    ):
+        yield
+
+
+@pytest.fixture
 def fast_clients() -> Iterator[None]:
     """Every client the integration creates retries at once, with a 0.2 s timeout."""
     with patch(

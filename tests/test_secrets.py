@@ -136,6 +136,7 @@ def reauth_flow(hass: HomeAssistant, entry_id: str) -> str:
     return flow["flow_id"]
 
 
+@pytest.mark.usefixtures("instant_retries")
 async def test_no_secret_in_logs_states_errors_or_diagnostics(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
@@ -169,7 +170,6 @@ async def test_no_secret_in_logs_states_errors_or_diagnostics(
     )
     assert await hass.config_entries.async_setup(sender_entry.entry_id)
     await hass.async_block_till_done()
-    sender_entry.runtime_data.client._sleep = instant
     entry_id = {"config_entry_id": sender_entry.entry_id}
     # ------------------------------------------------------------ receiver
     receiver = await add_receiver(hass, simulator)

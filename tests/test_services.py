@@ -43,10 +43,6 @@ def last(simulator: PushoverSimulator, path: str) -> dict[str, str]:
     return next(r.params for r in reversed(simulator.requests) if r.path == path)
 
 
-async def no_wait(_seconds: float) -> None:
-    return None
-
-
 # ---------------------------------------------------------------- glances
 
 
@@ -244,10 +240,10 @@ async def test_validate_user_with_a_rejected_token_starts_reauth(
     assert flow["context"]["source"] == "reauth"
 
 
+@pytest.mark.usefixtures("instant_retries")
 async def test_validate_user_when_pushover_is_down(
     hass: HomeAssistant, simulator: PushoverSimulator, loaded_sender: MockConfigEntry
 ) -> None:
-    sender_data(loaded_sender).client._sleep = no_wait
     simulator.inject_fault("503", count=3)
     with pytest.raises(HomeAssistantError) as err:
         await ask(hass, loaded_sender, "validate_user")
