@@ -34,7 +34,6 @@ from custom_components.pushover_plus.messages import (
     MAX_TIMESTAMP,
     MAX_WHOLE_NUMBER,
     MIN_TIMESTAMP,
-    TAG_PATTERN,
 )
 from custom_components.pushover_plus.pushover import (
     MAX_ATTACHMENT_BYTES,
@@ -45,6 +44,7 @@ from custom_components.pushover_plus.pushover import (
     MAX_URL_LENGTH,
     MAX_URL_TITLE_LENGTH,
     MIN_RETRY_SECONDS,
+    TAG_PATTERN,
     Message,
     PushoverClient,
 )

@@ -231,7 +231,10 @@ async def test_get_receipt_and_errors(
             {"config_entry_id": "nope", "receipt": "r" * 30},
             blocking=True,
         )
-    assert err.value.translation_key == "entry_not_found"
+    assert (err.value.translation_domain, err.value.translation_key) == (
+        "homeassistant",
+        "service_config_entry_not_found",
+    )
 
 
 async def test_restart_keeps_following_active_receipts(

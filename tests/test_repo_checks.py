@@ -849,34 +849,6 @@ def _registers_action(call: ast.Call) -> bool:
     return _call_name(call) in ENTITY_SERVICE_REGISTRATIONS
 
 
-def _registered_actions() -> set[str]:
-    """Action names registered in the code (the argument after DOMAIN, or the first)."""
-    index = _source()
-    names: set[str] = set()
-    for call, site in index.calls:
-        if not _registers_action(call):
-            continue
-        expr = _keyword(call, "service") or _keyword(call, "name")
-        if expr is None:
-            args = list(call.args)
-            domain_at = next(
-                (i for i, a in enumerate(args) if isinstance(a, ast.Name) and a.id == "DOMAIN"),
-                None,
-            )
-            expr = args[domain_at + 1] if domain_at is not None else (args[0] if args else None)
-        resolved = index.resolve(expr, site)
-        assert resolved is not None, f"{_where(site, call)}: cannot tell the registered action"
-        names |= resolved
-    return names
-
-
-def test_registered_actions_are_in_services_yaml() -> None:
-    registered = _registered_actions()
-    assert registered, "no action registration found (the source scan is broken)"
-    missing = registered - set(_services_yaml())
-    assert not missing, f"actions registered without a services.yaml entry: {missing}"
-
-
 def test_services_yaml_actions_appear_in_the_code() -> None:
     literals = {
         node.value

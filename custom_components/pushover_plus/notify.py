@@ -16,6 +16,11 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import (
+    ATTR_DEVICES,
+    ATTR_HOLD_WHEN_OFFLINE,
+    ATTR_MESSAGE,
+    ATTR_SOUND,
+    ATTR_TITLE,
     CONF_DEVICES,
     CONF_USER_KEY,
     DOMAIN,
@@ -25,14 +30,7 @@ from .const import (
 )
 from .data import PushoverConfigEntry, sender_data
 from .entity import PushoverEntity
-from .messages import (
-    ATTR_DEVICES,
-    ATTR_HOLD_WHEN_OFFLINE,
-    ATTR_MESSAGE,
-    ATTR_SOUND,
-    ATTR_TITLE,
-    build_message,
-)
+from .messages import build_message
 
 PARALLEL_UPDATES = 0
 

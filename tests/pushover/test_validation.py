@@ -63,6 +63,8 @@ LOCAL_MESSAGE_LIMITS: list[tuple[str, Any, Message, str, int | None]] = [
     ("ttl_invalid", None, Message("x", ttl=0), "ttl", None),
     ("html_and_monospace", None, Message("x", html=True, monospace=True), "monospace", None),
     ("tag_invalid", None, Message("x", tags=("a,b",)), "tags", None),
+    ("tag_invalid", None, Message("x", tags=("a/b",)), "tags", None),
+    ("tag_invalid", None, Message("x", tags=("t" * 101,)), "tags", None),
     (
         "attachment_too_large",
         None,
@@ -125,6 +127,8 @@ LOCAL_CALL_LIMITS: list[tuple[str, LocalCall, str, str]] = [
     ("cancel", lambda c, a: c.cancel_receipt("x" * 31), "receipt_invalid", "receipt"),
     ("tag_comma", lambda c, a: c.cancel_by_tag("a,b"), "tag_invalid", "tag"),
     ("tag_slash", lambda c, a: c.cancel_by_tag("a/b"), "tag_invalid", "tag"),
+    ("tag_long", lambda c, a: c.cancel_by_tag("t" * 101), "tag_invalid", "tag"),
+    ("tag_surrogate", lambda c, a: c.cancel_by_tag("\ud800"), "tag_invalid", "tag"),
     ("validate_user", lambda c, a: c.validate_user("x"), "user_key_invalid", "user"),
     (
         "validate_device",

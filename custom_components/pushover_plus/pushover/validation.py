@@ -26,7 +26,9 @@ LICENSE_OS = ("Android", "iOS", "Desktop")
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9]{30}$")
 DEVICE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,25}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PATH_SEGMENT_PATTERN = re.compile(r"^[^/?#%\\]+$")
+# A tag is kept with the receipt and named in the URL path of cancel_by_tag; Pushover
+# documents no length, 100 characters is this client's bound.
+TAG_PATTERN = re.compile(r"^[^,/?#%\\]{1,100}$")
 
 
 def _fail(reason: str, parameter: str, message: str, limit: int | None = None) -> None:
@@ -113,8 +115,8 @@ def validate_message(users: str | Sequence[str], message: Message) -> None:
     if message.html and message.monospace:
         _fail("html_and_monospace", "monospace", "html and monospace cannot be combined")
     for tag in message.tags:
-        if "," in tag:
-            _fail("tag_invalid", "tags", "tags cannot contain commas")
+        if not _is_tag(tag):
+            _fail("tag_invalid", "tags", "a tag has 1-100 characters, no , / ? # % or \\")
     if message.attachment is not None:
         if len(message.attachment.data) > MAX_ATTACHMENT_BYTES:
             _fail(
@@ -154,10 +156,14 @@ def validate_receipt(receipt: str) -> None:
         _fail("receipt_invalid", "receipt", "a receipt is 30 letters and digits")
 
 
+def _is_tag(tag: str) -> bool:
+    return TAG_PATTERN.match(tag) is not None and _encodable(tag)
+
+
 def validate_tag(tag: str) -> None:
-    """Raise PushoverValidationError unless the tag fits in a URL path segment."""
-    if not PATH_SEGMENT_PATTERN.match(tag) or "," in tag or not _encodable(tag):
-        _fail("tag_invalid", "tag", "a tag has no commas, slashes, ? # % or backslashes")
+    """Raise PushoverValidationError unless the tag can be sent and canceled by."""
+    if not _is_tag(tag):
+        _fail("tag_invalid", "tag", "a tag has 1-100 characters, no , / ? # % or \\")
 
 
 def validate_group_name(name: str) -> None:
