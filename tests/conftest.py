@@ -25,8 +25,6 @@ from pytest_homeassistant_custom_component.common import (
     mock_platform,
 )
 
-from custom_components.pushover_plus.api import PushoverClient
-from custom_components.pushover_plus.config_flow import sender_unique_id
 from custom_components.pushover_plus.const import (
     CONF_API_TOKEN,
     CONF_API_URL,
@@ -43,13 +41,25 @@ from custom_components.pushover_plus.const import (
     ENTRY_TYPE_RECEIVER,
     ENTRY_TYPE_SENDER,
 )
+from custom_components.pushover_plus.data import sender_unique_id
+from custom_components.pushover_plus.pushover import PushoverClient
 from pushover_simulator import PushoverSimulator
 
 CLIENT_TIMEOUT = 0.2
 
 
 async def instant(_seconds: float) -> None:
-    """Sleep without waiting: the client's retry pause (its length is tested in test_api)."""
+    """Sleep without waiting (the retry pause is tested in tests/pushover/test_client.py)."""
+
+
+@pytest.fixture
+def instant_retries() -> Iterator[None]:
+    """Every client the integration creates from now on retries at once."""
+    with patch(
+        "custom_components.pushover_plus.connection.PushoverClient",
+        partial(PushoverClient, sleep=instant),
+    ):
+        yield
 
 
 @pytest.fixture

@@ -36,7 +36,6 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.pushover_plus.api import Message, PushoverClient
 from custom_components.pushover_plus.const import (
     CONF_API_TOKEN,
     CONF_DEVICE_ID,
@@ -47,6 +46,7 @@ from custom_components.pushover_plus.const import (
     EVENT_RECEIPT,
     SUBENTRY_TYPE_RECIPIENT,
 )
+from custom_components.pushover_plus.pushover import Message, PushoverClient
 from pushover_simulator import PushoverSimulator
 from pushover_simulator.state import Delivery
 
@@ -380,19 +380,13 @@ async def sender_with_partner(
 
 @pytest.fixture
 async def holding_sender_with_partner(
-    hass: HomeAssistant, sender_entry: MockConfigEntry, account: Account
+    hass: HomeAssistant, instant_retries: None, sender_entry: MockConfigEntry, account: Account
 ) -> MockConfigEntry:
     """The same, holding messages while Pushover is unreachable; its client never sleeps."""
     hass.config_entries.async_update_entry(
         sender_entry, options={**sender_entry.options, CONF_HOLD_WHEN_OFFLINE: True}
     )
-    entry = await set_up_with_partner(hass, sender_entry, account)
-
-    async def no_wait(_seconds: float) -> None:
-        return None
-
-    entry.runtime_data.client._sleep = no_wait
-    return entry
+    return await set_up_with_partner(hass, sender_entry, account)
 
 
 def escalation_inputs(**extra: Any) -> dict[str, Any]:

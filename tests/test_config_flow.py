@@ -22,7 +22,6 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.pushover_plus.config_flow import (
     PushoverPlusConfigFlow,
     normalize_api_url,
-    sender_unique_id,
     with_api_url,
 )
 from custom_components.pushover_plus.const import (
@@ -45,6 +44,7 @@ from custom_components.pushover_plus.const import (
     ENTRY_TYPE_SENDER,
     SUBENTRY_TYPE_RECIPIENT,
 )
+from custom_components.pushover_plus.data import sender_unique_id
 from pushover_simulator import PushoverSimulator
 
 from .conftest import RECEIVER_EMAIL, RECEIVER_PASSWORD, Account, add_receiver_entry

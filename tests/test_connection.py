@@ -7,9 +7,9 @@ import asyncio
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.pushover_plus.config_flow import sender_unique_id
 from custom_components.pushover_plus.connection import request_slots, websocket_url_for
 from custom_components.pushover_plus.const import DOMAIN
+from custom_components.pushover_plus.data import sender_unique_id
 from pushover_simulator import PushoverSimulator
 
 from .conftest import add_receiver_entry

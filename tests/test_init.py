@@ -12,15 +12,15 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.pushover_plus.api import PushoverClient
 from custom_components.pushover_plus.const import CONF_HOLD_WHEN_OFFLINE, DOMAIN
+from custom_components.pushover_plus.pushover import PushoverClient
 from pushover_simulator import PushoverSimulator
 
 from .conftest import Account, later, wait_until
 
 
 async def no_wait(_seconds: float) -> None:
-    """Retry at once (the etiquette is tested in test_api)."""
+    """Retry at once (the etiquette is tested in tests/pushover/test_client.py)."""
 
 
 async def send(hass: HomeAssistant, message: str) -> dict[str, Any]:

@@ -17,27 +17,22 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import STORAGE_DIR, Store
 from homeassistant.helpers.typing import ConfigType
 
-from .api import PushoverClient, PushoverError
-from .config_flow import CORE_DOMAIN
 from .connection import create_client
 from .const import (
     CONF_ENTRY_TYPE,
     CONF_USER_KEY,
     CONF_WEBHOOK_ID,
+    CORE_DOMAIN,
     DOMAIN,
     ENTRY_TYPE_RECEIVER,
     SIGNAL_RECIPIENTS,
     SUBENTRY_TYPE_RECIPIENT,
 )
-from .coordinator import (
-    GroupsCoordinator,
-    PushoverConfigEntry,
-    QuotaCoordinator,
-    ReceiverData,
-    SenderData,
-)
+from .coordinator import GroupsCoordinator, QuotaCoordinator
+from .data import PushoverConfigEntry, ReceiverData, SenderData
 from .errors import entry_errors
 from .outbox import is_transient
+from .pushover import PushoverClient, PushoverError
 from .receipts import ReceiptTracker
 from .receiver import OpenClientListener
 from .sender import MessageSender

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-import hashlib
 import ipaddress
 import logging
 from typing import Any
@@ -38,20 +37,6 @@ from homeassistant.helpers.selector import (
 )
 from yarl import URL
 
-from .api import (
-    DEFAULT_BASE_URL,
-    PushoverAuthenticationError,
-    PushoverClient,
-    PushoverConnectionError,
-    PushoverError,
-    PushoverRequestError,
-    PushoverServerError,
-    PushoverTwoFactorRequiredError,
-    PushoverValidationError,
-    UserValidation,
-    validate_device_name,
-    validate_key,
-)
 from .compat import vol
 from .connection import request_slots
 from .const import (
@@ -69,6 +54,7 @@ from .const import (
     CONF_TWOFA,
     CONF_USE_WEBHOOK,
     CONF_USER_KEY,
+    CORE_DOMAIN,
     DEFAULT_DEVICE_NAME,
     DEFAULT_HOLD_WHEN_OFFLINE,
     DEFAULT_MAX_HELD_AGE_HOURS,
@@ -79,11 +65,25 @@ from .const import (
     MIN_RECEIPT_POLL_INTERVAL,
     SUBENTRY_TYPE_RECIPIENT,
 )
-from .coordinator import PushoverConfigEntry
+from .data import PushoverConfigEntry, recipient_unique_id, sender_unique_id
+from .pushover import (
+    DEFAULT_BASE_URL,
+    PushoverAuthenticationError,
+    PushoverClient,
+    PushoverConnectionError,
+    PushoverError,
+    PushoverRequestError,
+    PushoverServerError,
+    PushoverTwoFactorRequiredError,
+    PushoverValidationError,
+    RefusalReason,
+    UserValidation,
+    validate_device_name,
+    validate_key,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
-CORE_DOMAIN = "pushover"
 CORE_API_URL = DEFAULT_BASE_URL
 CORE_API_KEY = "api_key"
 DEFAULT_TITLE = "Pushover"
@@ -131,16 +131,6 @@ def with_api_url[DataT: dict[str, Any]](data: DataT, api_url: str) -> DataT:
     if api_url != DEFAULT_BASE_URL:
         data[CONF_API_URL] = api_url
     return data
-
-
-def sender_unique_id(api_token: str, user_key: str) -> str:
-    """Return the unique id of a new sender: a digest of its token and key (no secret).
-
-    Several applications (each with its own name and icon) may send to one user key, each
-    as its own entry. The id is computed once, when the entry is made, and never changes:
-    after a new token (reauthentication, reconfiguration) it is that of the first one.
-    """
-    return hashlib.sha256(f"{api_token}:{user_key}".encode()).hexdigest()[:32]
 
 
 def normalize_api_url(value: str) -> str | None:
@@ -220,11 +210,11 @@ def key_format_errors(**keys: str) -> dict[str, str]:
 
 def _sender_errors(err: PushoverError) -> tuple[dict[str, str], dict[str, str]]:
     """Return form errors and placeholders for a failed credential check."""
-    if isinstance(err, PushoverRequestError) and err.reason == "no_active_devices":
+    if isinstance(err, PushoverRequestError) and err.reason is RefusalReason.NO_ACTIVE_DEVICES:
         return {CONF_USER_KEY: "no_active_devices"}, {}
     if isinstance(err, PushoverAuthenticationError):
-        # Only the token and the user key are checked; both refusals name their parameter.
-        if err.parameter == "token":
+        # Only the token and the user key are checked.
+        if err.reason is RefusalReason.TOKEN_REJECTED:
             return {CONF_API_TOKEN: "invalid_api_token"}, {}
         return {CONF_USER_KEY: "invalid_user_key"}, {}
     return _request_errors(err)
@@ -720,7 +710,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._secret, name, force=force
             )
         except PushoverRequestError as err:
-            if err.reason == "name_taken" and not force:
+            if err.reason is RefusalReason.NAME_TAKEN and not force:
                 return await self.async_step_device_taken()
             errors = {CONF_DEVICE_NAME: "device_name_refused"}
             return errors, {"error": str(err)}
@@ -835,7 +825,7 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
         if user_input is not None:
             user_key = user_input[CONF_USER_KEY].strip()
             entry = self._get_entry()
-            unique_id = hashlib.sha256(user_key.encode()).hexdigest()[:32]
+            unique_id = recipient_unique_id(user_key)
             if user_key == entry.data[CONF_USER_KEY]:
                 return self.async_abort(reason="entry_user_key")
             if any(sub.unique_id == unique_id for sub in entry.subentries.values()):

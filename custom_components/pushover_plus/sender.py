@@ -7,12 +7,16 @@ from dataclasses import replace
 import logging
 import secrets
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from .api import (
+from .const import CONF_HOLD_WHEN_OFFLINE, DEFAULT_HOLD_WHEN_OFFLINE, STATUS_HELD, STATUS_SENT
+from .coordinator import QuotaCoordinator
+from .errors import home_assistant_error
+from .outbox import HeldMessage, Outbox, is_transient
+from .pushover import (
     Message,
     MessageResult,
     PushoverClient,
@@ -20,11 +24,10 @@ from .api import (
     PushoverError,
     PushoverQuotaExceededError,
 )
-from .const import CONF_HOLD_WHEN_OFFLINE, DEFAULT_HOLD_WHEN_OFFLINE, STATUS_HELD, STATUS_SENT
-from .coordinator import PushoverConfigEntry, QuotaCoordinator
-from .errors import home_assistant_error
-from .outbox import HeldMessage, Outbox, is_transient
 from .receipts import ReceiptTracker
+
+if TYPE_CHECKING:
+    from .data import PushoverConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 
