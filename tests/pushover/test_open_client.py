@@ -105,7 +105,7 @@ async def test_download_delete_and_acknowledge(
         False,
     )
     assert plain.app == "Home"
-    assert plain.icon == "pushover"
+    assert plain.icon == simulator.apps[account.token].icon
     assert plain.umid == plain.raw["umid_str"]
     assert (full.title, full.url, full.url_title, full.sound, full.html) == (
         "Title",

@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from custom_components.pushover_plus.pushover import (
+    Attachment,
     GroupInfo,
     GroupSummary,
     Limits,
@@ -18,10 +19,20 @@ from custom_components.pushover_plus.pushover import (
     PushoverQuotaExceededError,
     PushoverRequestError,
     PushoverServerError,
+    RefusalReason,
 )
 from pushover_simulator import PushoverSimulator
 from tests.conftest import Account
-from tests.pushover.conftest import JSON, KEY, OK, FakeApi, as_json, fake_client, raises
+from tests.pushover.conftest import (
+    JSON,
+    KEY,
+    OK,
+    FakeApi,
+    Waits,
+    as_json,
+    fake_client,
+    raises,
+)
 
 
 async def test_a_refusal_carries_pushovers_text_and_verdicts(
@@ -37,6 +48,75 @@ async def test_a_refusal_carries_pushovers_text_and_verdicts(
     assert err.parameter == "user"
     assert str(err) == "user is already a member of this group"
     assert len(simulator.requests) == 1
+
+
+async def test_an_attachment_pushover_refuses_is_a_refusal_of_the_message(
+    client: PushoverClient, simulator: PushoverSimulator, account: Account, waits: Waits
+) -> None:
+    """Pushover stricter than its documented 5 MB (it was 2.5 MB in 2021): the server decides."""
+    simulator.attachment_limit = 2_621_440
+    image = Attachment(b"\0" * 2_700_920, "image/jpeg", "big.jpg")
+
+    err = await raises(
+        PushoverRequestError, client.send_message(account.user, Message("x", attachment=image))
+    )
+
+    assert err.errors == ["attachment is too large (2700920 bytes is more than 2621440 limit"]
+    assert (err.parameter, err.parameters, err.reason) == (
+        "attachment",
+        {"attachment": "invalid"},
+        RefusalReason.OTHER,
+    )
+    assert len(simulator.requests) == 1
+    assert waits.seconds == []
+    assert simulator.deliveries == []
+
+
+# Refusals recorded from the real service (sources in pushover_simulator/NOTES.md). The client
+# refuses these messages itself, so they are served as recorded to check how it reads them.
+RECORDED_MESSAGE_REFUSALS = [
+    (
+        {
+            "html": "cannot be set with monospace",
+            "monospace": "cannot be set with html",
+            "errors": ["html and monospace are mutually exclusive"],
+        },
+        "html",
+    ),
+    (
+        {
+            "priority": "is invalid, can only be -2, -1, 0, 1, or 2",
+            "errors": ["priority is invalid"],
+        },
+        "priority",
+    ),
+    (
+        {"retry": "is too small, must be at least 30 seconds", "errors": ["retry is invalid"]},
+        "retry",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "parameter"),
+    RECORDED_MESSAGE_REFUSALS,
+    ids=[parameter for _, parameter in RECORDED_MESSAGE_REFUSALS],
+)
+async def test_recorded_refusals_name_a_message_parameter(
+    session: aiohttp.ClientSession, fake_api: FakeApi, body: dict[str, Any], parameter: str
+) -> None:
+    recorded = {**body, "status": 0, "request": "0acffab5-5023-4d97-8492-f4f5d860c83a"}
+    fake_api.responses["messages.json"] = (400, as_json(recorded), JSON)
+
+    err = await raises(
+        PushoverRequestError, fake_client(session, fake_api).send_message(KEY, Message("x"))
+    )
+
+    assert err.parameter == parameter
+    assert err.parameters == {k: v for k, v in body.items() if k != "errors"}
+    assert str(err) == body["errors"][0]
+    assert (err.status, err.reason) == (400, RefusalReason.OTHER)
+    assert fake_api.hits == ["messages.json"]
 
 
 async def test_object_shaped_errors_are_flattened(
