@@ -24,6 +24,8 @@ from pytest_homeassistant_custom_component.common import (
     mock_integration,
     mock_platform,
 )
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.pushover_plus.const import (
     CONF_API_TOKEN,
@@ -70,6 +72,12 @@ def fast_clients() -> Iterator[None]:
         partial(PushoverClient, sleep=instant, timeout=CLIENT_TIMEOUT),
     ):
         yield
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Syrupy with Home Assistant's extension (ids and times of registries and states as ANY)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture(autouse=True)
