@@ -294,10 +294,15 @@ class Outbox:
             self._unsub_stop()
             self._unsub_stop = None
         if (flushing := self._flushing) is not None and flushing is not asyncio.current_task():
+            _LOGGER.debug("Letting the held message in flight finish (at most %s s)", STOP_WAIT)
             try:
                 async with asyncio.timeout(STOP_WAIT):
                     await asyncio.shield(flushing)
             except TimeoutError:
+                _LOGGER.warning(
+                    "A held message was still on its way after %s s; it is sent again later",
+                    STOP_WAIT,
+                )
                 flushing.cancel()
 
     async def _async_stop(self, _event: Event) -> None:
