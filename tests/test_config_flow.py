@@ -32,9 +32,13 @@ from custom_components.pushover_plus.const import (
     CONF_DEVICE_ID,
     CONF_DEVICE_NAME,
     CONF_DEVICES,
+    CONF_DUPLICATE_WINDOW,
     CONF_ENTRY_TYPE,
     CONF_HOLD_WHEN_OFFLINE,
+    CONF_LEGACY_NOTIFY,
     CONF_MAX_HELD_AGE,
+    CONF_QUOTA_RESERVE,
+    CONF_RATE_LIMIT,
     CONF_RECEIPT_POLL_INTERVAL,
     CONF_SECRET,
     CONF_TEAM_TOKEN,
@@ -351,6 +355,10 @@ async def test_options_validate_team_token(
         CONF_USE_WEBHOOK: False,
         CONF_RECEIPT_POLL_INTERVAL: 10,
         CONF_MAX_HELD_AGE: 48,
+        CONF_LEGACY_NOTIFY: False,
+        CONF_DUPLICATE_WINDOW: 30,
+        CONF_RATE_LIMIT: 10,
+        CONF_QUOTA_RESERVE: 0.5,
     }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {**options, CONF_TEAM_TOKEN: "t" * 30}

@@ -108,6 +108,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
         await receipts.async_setup()
         sender = MessageSender(hass, entry, client, quota, receipts)
         await sender.outbox.async_setup()
+        sender.guard.async_setup()
         sender.outbox.offline = sender.outbox.offline or not reachable
         groups = GroupsCoordinator(hass, entry, client)
         await groups.async_refresh()  # the group switches wait for Pushover; setup does not
