@@ -849,12 +849,24 @@ def _registers_action(call: ast.Call) -> bool:
     return _call_name(call) in ENTITY_SERVICE_REGISTRATIONS
 
 
+def _registers_elsewhere(call: ast.Call, site: Site) -> bool:
+    """hass.services.async_register(<another domain>, ...): that integration describes it.
+
+    legacy.py offers the built-in pushover integration's pushover.cancel under its name.
+    """
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr in ("async_register", "register")):
+        return False
+    domain = _source().resolve(call.args[0], site) if call.args else None
+    return domain is not None and domain != {DOMAIN}
+
+
 def _registered_actions() -> set[str]:
     """Action names registered in the code (the argument after DOMAIN, or the first)."""
     index = _source()
     names: set[str] = set()
     for call, site in index.calls:
-        if not _registers_action(call):
+        if not _registers_action(call) or _registers_elsewhere(call, site):
             continue
         expr = _keyword(call, "service") or _keyword(call, "name")
         if expr is None:

@@ -22,8 +22,10 @@ from .config_flow import CORE_DOMAIN, sender_unique_id
 from .connection import create_client
 from .const import (
     CONF_ENTRY_TYPE,
+    CONF_LEGACY_NOTIFY,
     CONF_USER_KEY,
     CONF_WEBHOOK_ID,
+    DEFAULT_LEGACY_NOTIFY,
     DOMAIN,
     ENTRY_TYPE_RECEIVER,
     SIGNAL_RECIPIENTS,
@@ -37,6 +39,7 @@ from .coordinator import (
     SenderData,
 )
 from .errors import entry_errors
+from .legacy import async_setup_legacy
 from .outbox import is_transient
 from .receipts import ReceiptTracker
 from .receiver import OpenClientListener
@@ -121,6 +124,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
             groups=groups,
         )
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
+    if isinstance(entry.runtime_data, SenderData) and entry.options.get(
+        CONF_LEGACY_NOTIFY, DEFAULT_LEGACY_NOTIFY
+    ):
+        await async_setup_legacy(hass, entry)
     if isinstance(entry.runtime_data, ReceiverData):
         entry.async_create_background_task(
             hass,
