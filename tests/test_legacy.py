@@ -16,6 +16,7 @@ from typing import Any
 from unittest.mock import patch
 
 from homeassistant.components.automation import DOMAIN as AUTOMATION_DOMAIN
+from homeassistant.config_entries import ConfigEntryDisabler
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -568,13 +569,15 @@ async def test_a_name_taken_by_another_integration_is_left_alone(
         calls.append(call)
 
     hass.services.async_register("notify", "phone", other)
+    hass.services.async_register(CORE_DOMAIN, "cancel", other)
     await set_up_as_copied(hass, sender_entry)
     issue_id = f"legacy_service_taken_{sender_entry.entry_id}"
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.translation_placeholders == {"name": "Home", "service": "phone"}
     await notify_phone(hass, message="Hi")
-    assert len(calls) == 1
+    await cancel(hass)
+    assert len(calls) == 2
     assert sent(simulator) == []
     # Unloading leaves the other action and clears the issue.
     assert await hass.config_entries.async_unload(sender_entry.entry_id)
@@ -613,3 +616,35 @@ async def test_a_built_in_entry_added_later_keeps_pushover_plus_serving(
     # pushover.cancel is the built-in integration's again (it registered it at setup).
     cancel_action = hass.services.async_services_for_domain(CORE_DOMAIN)["cancel"]
     assert cancel_action.job.target.__module__.startswith("homeassistant.components.pushover")
+
+
+async def test_disabling_the_built_in_entry_hands_the_actions_over(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    sender_entry: MockConfigEntry,
+    builtin_library: None,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    builtin = MockConfigEntry(
+        domain=CORE_DOMAIN,
+        entry_id=CORE_ENTRY_ID,
+        title="Phone",
+        data={CONF_NAME: "Phone", "api_key": account.token, "user_key": account.user},
+    )
+    builtin.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(builtin.entry_id)
+    await hass.async_block_till_done()
+    await set_up_as_copied(hass, sender_entry)
+    issue_id = f"legacy_service_core_{sender_entry.entry_id}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    await notify_phone(hass, message="By the built-in integration")
+    assert "tags" not in sent(simulator)[-1]  # sent by the built-in integration
+
+    await hass.config_entries.async_set_disabled_by(builtin.entry_id, ConfigEntryDisabler.USER)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    await notify_phone(hass, message="By Pushover Plus", data={"tags": "moved"})
+    assert sent(simulator)[-1]["tags"] == "moved"
+    cancel_action = hass.services.async_services_for_domain(CORE_DOMAIN)["cancel"]
+    assert cancel_action.job.target is async_cancel

@@ -151,15 +151,11 @@ class QuotaGuard:
 
     @callback
     def async_release(self, user_key: str, message: Message) -> None:
-        """Forget a message let through that was not sent (an error): a retry goes out."""
-        admitted_at = self._admitted.pop(duplicate_key(user_key, message), None)
-        recent = self._recent.get(user_key)
-        if not recent:
-            return
-        if admitted_at is None:  # duplicate suppression is off: the time is not known
-            recent.pop()
-        elif admitted_at in recent:
-            recent.remove(admitted_at)
+        """Forget a message let through that then failed: the same one again goes out.
+
+        It still counts toward the rate ceiling, as it was let through.
+        """
+        self._admitted.pop(duplicate_key(user_key, message), None)
 
     def _forget_before(self, now: float) -> None:
         """Drop what is older than the windows (both are kept in the order of admission)."""
