@@ -18,7 +18,6 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.pushover_plus.config_flow import sender_unique_id
 from custom_components.pushover_plus.const import (
     CONF_API_TOKEN,
     CONF_API_URL,
@@ -30,6 +29,7 @@ from custom_components.pushover_plus.const import (
     DOMAIN,
     ENTRY_TYPE_SENDER,
 )
+from custom_components.pushover_plus.data import sender_unique_id
 from pushover_simulator import PushoverSimulator
 
 BURST = 1000
@@ -85,7 +85,7 @@ async def test_burst_benchmark(
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="Bench",
-        unique_id=sender_unique_id(user),
+        unique_id=sender_unique_id(token, user),
         data={
             CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER,
             CONF_API_TOKEN: token,

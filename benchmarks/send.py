@@ -42,7 +42,6 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.pushover_plus.config_flow import sender_unique_id
 from custom_components.pushover_plus.const import (
     CONF_API_TOKEN,
     CONF_API_URL,
@@ -56,6 +55,7 @@ from custom_components.pushover_plus.const import (
     DOMAIN,
     ENTRY_TYPE_SENDER,
 )
+from custom_components.pushover_plus.data import sender_unique_id
 from pushover_simulator import PushoverSimulator
 
 SEQUENTIAL = 500
@@ -158,8 +158,7 @@ async def test_send_benchmark(
     plus = MockConfigEntry(
         domain=DOMAIN,
         title="Bench",
-        unique_id=sender_unique_id(user),
-        minor_version=2,
+        unique_id=sender_unique_id(token, user),
         data={
             CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER,
             CONF_API_TOKEN: token,

@@ -32,6 +32,7 @@ from .state import (
     RecordedRequest,
     Team,
     User,
+    icon_id,
     new_key,
     next_reset,
     stable_key,
@@ -123,6 +124,8 @@ class PushoverSimulator:
         self.websocket_logins: list[str] = []
         # Whether "no active devices" carries "user": "invalid" (unknown on Pushover).
         self.no_devices_verdict = True
+        # Pushover's documented limit; lower it to play a service stricter than its docs.
+        self.attachment_limit = MAX_ATTACHMENT
         # A hostile or broken server: run on each accepted login, then the socket is closed.
         self.login_script: LoginScript | None = None
         self.response_delay = 0.0
@@ -236,6 +239,7 @@ class PushoverSimulator:
             remaining,
             aid=len(self.apps) + 1,
             reset_at=next_reset(self.clock()),
+            icon=icon_id(token),
         )
         return token
 
@@ -383,6 +387,14 @@ class PushoverSimulator:
         self.max_concurrent_connections = self._connections
         self.max_concurrent_requests = len(self._in_flight)
         self.refused_requests = 0
+
+    def active_receipts(self, token: str | None = None) -> list[ReceiptState]:
+        """Return the emergency alerts still ringing (of one application's token)."""
+        return [
+            state
+            for state in self.receipts.values()
+            if state.active and (token is None or state.token == token)
+        ]
 
     def inject_fault(
         self,
@@ -719,7 +731,9 @@ class PushoverSimulator:
         self._length(params, "url_title", 100)
         priority = self._int(params, "priority") or 0
         if priority not in range(-2, 3):
-            raise PushoverError(["priority is invalid"], priority="invalid")
+            raise PushoverError(
+                ["priority is invalid"], priority="is invalid, can only be -2, -1, 0, 1, or 2"
+            )
         retry = self._int(params, "retry")
         expire = self._int(params, "expire")
         if priority == 2:
@@ -728,7 +742,9 @@ class PushoverSimulator:
             if expire is None:
                 raise PushoverError(["expire must be supplied with priority=2"], expire="invalid")
             if retry < 30:
-                raise PushoverError(["retry is too small, minimum is 30"], retry="invalid")
+                raise PushoverError(
+                    ["retry is invalid"], retry="is too small, must be at least 30 seconds"
+                )
             if expire < 1:
                 raise PushoverError(["expire must be a positive integer"], expire="invalid")
             if expire > 10800:
@@ -737,7 +753,11 @@ class PushoverSimulator:
         if ttl is not None and ttl <= 0:
             raise PushoverError(["ttl must be a positive integer"], ttl="invalid")
         if params.get("html") == "1" and params.get("monospace") == "1":
-            raise PushoverError(["html and monospace cannot be used together"], monospace="invalid")
+            raise PushoverError(
+                ["html and monospace are mutually exclusive"],
+                html="cannot be set with monospace",
+                monospace="cannot be set with html",
+            )
         self._int(params, "timestamp")
         if "attachment_base64" in params:
             if not params.get("attachment_type"):
@@ -752,9 +772,13 @@ class PushoverSimulator:
                     ["attachment_base64 is not valid base64"], attachment_base64="invalid"
                 ) from None
             attachment_type = params["attachment_type"]
-        if attachment is not None and len(attachment) > MAX_ATTACHMENT:
+        if attachment is not None and len(attachment) > self.attachment_limit:
             raise PushoverError(
-                ["attachment is too large, maximum is 5242880 bytes"], attachment="invalid"
+                [
+                    f"attachment is too large ({len(attachment)} bytes is more than "
+                    f"{self.attachment_limit} limit"
+                ],
+                attachment="invalid",
             )
         if app.quota_remaining < len(recipients):
             raise PushoverError(
@@ -823,7 +847,7 @@ class PushoverSimulator:
                 "app": app.name,
                 "aid": app.aid,
                 "aid_str": str(app.aid),
-                "icon": "pushover",
+                "icon": app.icon,
                 "date": int(params.get("timestamp") or now),
                 "queued_date": int(now),
                 "dispatched_date": int(now),
@@ -855,8 +879,24 @@ class PushoverSimulator:
             raise PushoverError(["device_id is invalid"], device_id="invalid")
         return {
             "messages": list(device.queue),
-            "user": {"quiet_hours": False, "is_desktop_licensed": "Desktop" in user.licenses},
-            "device": {"name": device.name, "encryption_enabled": False, "default_sound": "po"},
+            "user": {
+                "quiet_hours": False,
+                "is_android_licensed": "Android" in user.licenses,
+                "is_ios_licensed": "iOS" in user.licenses,
+                "is_desktop_licensed": "Desktop" in user.licenses,
+                "email": user.email or "",
+                "quick_quiet_until": None,
+                "show_team_ad": "1",
+            },
+            "device": {
+                "name": device.name,
+                "encryption_enabled": False,
+                "default_sound": "po",
+                "always_use_default_sound": False,
+                "default_high_priority_sound": "po",
+                "always_use_default_high_priority_sound": False,
+                "dismissal_sync_enabled": False,
+            },
         }
 
     async def _delete_messages(
@@ -924,9 +964,8 @@ class PushoverSimulator:
         tag = route.split("/")[2]
         now = self.clock()
         canceled = 0
-        for state in self.receipts.values():
-            active = not state.canceled and not state.acknowledged and now < state.expires_at
-            if state.token == app.token and tag in state.tags and active:
+        for state in self.active_receipts(app.token):
+            if tag in state.tags:
                 state.cancel(now)
                 canceled += 1
         return {"canceled": canceled}

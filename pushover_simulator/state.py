@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 ALPHABET = string.ascii_letters + string.digits
+ICON_ALPHABET = string.ascii_lowercase + string.digits
 CHICAGO = ZoneInfo("America/Chicago")
 FIRST_MESSAGE_ID = 2**40
 
@@ -55,6 +56,15 @@ def stable_key(label: str, length: int = 30) -> str:
     return "".join(ALPHABET[byte % len(ALPHABET)] for byte in digest[:length])
 
 
+def icon_id(token: str) -> str:
+    """Return an application's icon id, made from its token: 15 lowercase letters and digits.
+
+    Pushover gives each application its own id (a captured one: "mnsw2ykc6qa5sbn").
+    """
+    digest = hashlib.sha256(f"pushover-simulator icon {token}".encode()).digest()
+    return "".join(ICON_ALPHABET[byte % len(ICON_ALPHABET)] for byte in digest[:15])
+
+
 def next_reset(now: float) -> int:
     """Return the next 1st of the month at 00:00 America/Chicago, as Unix time."""
     local = datetime.fromtimestamp(now, UTC).astimezone(CHICAGO)
@@ -64,7 +74,7 @@ def next_reset(now: float) -> int:
 
 @dataclass
 class App:
-    """An application (API token) with its account's quota."""
+    """An application (API token) with its account's quota and its icon id."""
 
     token: str
     name: str
@@ -75,6 +85,7 @@ class App:
     subscriptions: set[str] = field(default_factory=set)
     aid: int = 0
     reset_at: int | None = None
+    icon: str = ""
 
     def refresh(self, now: float) -> int:
         """Refill the quota once a monthly reset has passed; return the next reset."""
@@ -172,6 +183,11 @@ class ReceiptState:
     def expired(self) -> bool:
         """Return whether the retries have stopped by expiry or cancellation."""
         return self.clock() >= self.expires_at or self.canceled
+
+    @property
+    def active(self) -> bool:
+        """Return whether the alert still rings: not acknowledged, canceled or expired."""
+        return not self.acknowledged and not self.expired
 
     def body(self, now: float) -> dict[str, Any]:
         """Return the receipts/{r}.json fields."""

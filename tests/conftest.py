@@ -24,9 +24,9 @@ from pytest_homeassistant_custom_component.common import (
     mock_integration,
     mock_platform,
 )
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
-from custom_components.pushover_plus.api import PushoverClient
-from custom_components.pushover_plus.config_flow import sender_unique_id
 from custom_components.pushover_plus.const import (
     CONF_API_TOKEN,
     CONF_API_URL,
@@ -43,13 +43,25 @@ from custom_components.pushover_plus.const import (
     ENTRY_TYPE_RECEIVER,
     ENTRY_TYPE_SENDER,
 )
+from custom_components.pushover_plus.data import sender_unique_id
+from custom_components.pushover_plus.pushover import PushoverClient
 from pushover_simulator import PushoverSimulator
 
 CLIENT_TIMEOUT = 0.2
 
 
 async def instant(_seconds: float) -> None:
-    """Sleep without waiting: the client's retry pause (its length is tested in test_api)."""
+    """Sleep without waiting (the retry pause is tested in tests/pushover/test_client.py)."""
+
+
+@pytest.fixture
+def instant_retries() -> Iterator[None]:
+    """Every client the integration creates from now on retries at once."""
+    with patch(
+        "custom_components.pushover_plus.connection.PushoverClient",
+        partial(PushoverClient, sleep=instant),
+    ):
+        yield
 
 
 @pytest.fixture
@@ -60,6 +72,12 @@ def fast_clients() -> Iterator[None]:
         partial(PushoverClient, sleep=instant, timeout=CLIENT_TIMEOUT),
     ):
         yield
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Syrupy with Home Assistant's extension (ids and times of registries and states as ANY)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture(autouse=True)
@@ -106,8 +124,7 @@ def sender_entry(
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="Home",
-        unique_id=sender_unique_id(account.user),
-        minor_version=2,
+        unique_id=sender_unique_id(account.token, account.user),
         data={
             CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER,
             CONF_API_TOKEN: account.token,

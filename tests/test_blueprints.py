@@ -36,7 +36,6 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.pushover_plus.api import Message, PushoverClient
 from custom_components.pushover_plus.const import (
     CONF_API_TOKEN,
     CONF_DEVICE_ID,
@@ -48,6 +47,7 @@ from custom_components.pushover_plus.const import (
     EVENT_RECEIPT,
     SUBENTRY_TYPE_RECIPIENT,
 )
+from custom_components.pushover_plus.pushover import Message, PushoverClient
 from pushover_simulator import PushoverSimulator
 from pushover_simulator.state import Delivery
 
@@ -381,19 +381,13 @@ async def sender_with_partner(
 
 @pytest.fixture
 async def holding_sender_with_partner(
-    hass: HomeAssistant, sender_entry: MockConfigEntry, account: Account
+    hass: HomeAssistant, instant_retries: None, sender_entry: MockConfigEntry, account: Account
 ) -> MockConfigEntry:
     """The same, holding messages while Pushover is unreachable; its client never sleeps."""
     hass.config_entries.async_update_entry(
         sender_entry, options={**sender_entry.options, CONF_HOLD_WHEN_OFFLINE: True}
     )
-    entry = await set_up_with_partner(hass, sender_entry, account)
-
-    async def no_wait(_seconds: float) -> None:
-        return None
-
-    entry.runtime_data.client._sleep = no_wait
-    return entry
+    return await set_up_with_partner(hass, sender_entry, account)
 
 
 @pytest.fixture
@@ -555,8 +549,11 @@ async def test_escalation_of_a_held_alert_cancels_nothing(
     await wait_until(lambda: receipt_waiters(hass) > waiters)
     assert simulator.deliveries == []
 
+    # Moving the clock fires every due timer, a request's timeout too: none may be in flight.
+    await wait_until(lambda: simulator.requests_in_flight == 0)
     clock.advance(31)  # Pushover is back: the held alert goes out
     await wait_until(lambda: len(simulator.deliveries) == 1)
+    await wait_until(lambda: simulator.requests_in_flight == 0)
     clock.advance(30)
     await all_done(hass)
     assert [d.user for d in simulator.deliveries] == [account.user, account.other_user]

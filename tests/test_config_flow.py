@@ -21,9 +21,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.pushover_plus.config_flow import (
     PushoverPlusConfigFlow,
-    legacy_sender_unique_id,
     normalize_api_url,
-    sender_unique_id,
     with_api_url,
 )
 from custom_components.pushover_plus.const import (
@@ -52,6 +50,7 @@ from custom_components.pushover_plus.const import (
     ENTRY_TYPE_SENDER,
     SUBENTRY_TYPE_RECIPIENT,
 )
+from custom_components.pushover_plus.data import sender_unique_id
 from pushover_simulator import PushoverSimulator
 
 from .conftest import RECEIVER_EMAIL, RECEIVER_PASSWORD, Account, add_receiver_entry
@@ -93,8 +92,8 @@ async def test_sender_created_after_checking_credentials(
         CONF_API_URL: simulator.base_url,
     }
     entry = result["result"]
-    assert entry.unique_id == sender_unique_id(account.user)
-    assert entry.minor_version == 2
+    assert entry.unique_id == sender_unique_id(account.token, account.user)
+    assert (entry.version, entry.minor_version) == (1, 1)
     assert account.token not in entry.unique_id
     assert account.user not in entry.unique_id
     assert entry.options[CONF_HOLD_WHEN_OFFLINE] is True
@@ -246,17 +245,61 @@ async def test_duplicate_sender_aborts(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
 
-    # Another application's token for the same user key is the same entry.
+
+async def test_second_application_for_the_same_key_gets_its_own_entry(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    sender_entry: MockConfigEntry,
+) -> None:
+    """Doorbell and Backups, each with its own icon, send to one user key."""
+    backups = simulator.add_app("Backups")
     flow_id = await _sender_form(hass)
     result = await hass.config_entries.flow.async_configure(
         flow_id,
         {
-            CONF_API_TOKEN: simulator.add_app("Other"),
+            CONF_API_TOKEN: backups,
             CONF_USER_KEY: account.user,
+            CONF_NAME: "Backups",
             "advanced": {CONF_API_URL: simulator.base_url},
         },
     )
-    assert result["reason"] == "already_configured"
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.unique_id == sender_unique_id(backups, account.user)
+    assert entry.unique_id != sender_entry.unique_id
+    await hass.async_block_till_done()
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 2
+
+
+async def test_pair_of_a_reauthenticated_entry_aborts(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    sender_entry: MockConfigEntry,
+) -> None:
+    """The entry keeps its first token's unique id, so its data are compared too.
+
+    The first token keeps its id taken: it cannot make a new entry for that key either.
+    """
+    new_token = simulator.add_app("Home 2")
+    hass.config_entries.async_update_entry(
+        sender_entry, data={**sender_entry.data, CONF_API_TOKEN: new_token}
+    )
+    requests = len(simulator.requests)
+    for token in (new_token, account.token):
+        flow_id = await _sender_form(hass)
+        result = await hass.config_entries.flow.async_configure(
+            flow_id,
+            {
+                CONF_API_TOKEN: token,
+                CONF_USER_KEY: account.user,
+                "advanced": {CONF_API_URL: simulator.base_url},
+            },
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "already_configured"
+    assert len(simulator.requests) == requests
 
 
 async def test_reauth_updates_token(
@@ -278,7 +321,57 @@ async def test_reauth_updates_token(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert sender_entry.data[CONF_API_TOKEN] == new_token
-    assert sender_entry.unique_id == sender_unique_id(account.user)  # unchanged
+    assert sender_entry.unique_id == sender_unique_id(account.token, account.user)  # unchanged
+    assert sender_entry.unique_id != sender_unique_id(new_token, account.user)
+
+
+def _second_sender(hass: HomeAssistant, sender_entry: MockConfigEntry, token: str) -> None:
+    """Add another application's entry for the same user key."""
+    MockConfigEntry(
+        domain=DOMAIN,
+        title="Backups",
+        unique_id=sender_unique_id(token, sender_entry.data[CONF_USER_KEY]),
+        data={**sender_entry.data, CONF_API_TOKEN: token},
+        options=sender_entry.options,
+    ).add_to_hass(hass)
+
+
+async def test_reauth_with_another_entrys_token_aborts(
+    hass: HomeAssistant, simulator: PushoverSimulator, sender_entry: MockConfigEntry
+) -> None:
+    backups = simulator.add_app("Backups")
+    _second_sender(hass, sender_entry, backups)
+    before = dict(sender_entry.data)
+    result = await sender_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: backups}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert dict(sender_entry.data) == before
+
+
+async def test_reconfigure_to_another_entrys_token_aborts(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    sender_entry: MockConfigEntry,
+) -> None:
+    backups = simulator.add_app("Backups")
+    _second_sender(hass, sender_entry, backups)
+    before = dict(sender_entry.data)
+    result = await sender_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_API_TOKEN: backups,
+            CONF_USER_KEY: account.user,
+            "advanced": {CONF_API_URL: simulator.base_url},
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert dict(sender_entry.data) == before
 
 
 async def test_reconfigure_changes_token_and_checks_it(
@@ -1168,52 +1261,6 @@ def test_descriptions_carry_no_raw_error_text() -> None:
                     if "{error}" in step.get("description", ""):
                         found.append(f"{path.name} {section} {step_id}")
     assert not found
-
-
-# ---------------------------------------------------------------- unique ids
-
-
-async def test_sender_entries_of_version_1_1_get_the_stable_unique_id(
-    hass: HomeAssistant,
-    simulator: PushoverSimulator,
-    account: Account,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """1.1 derived the id from the token too; two entries for one key keep the second's."""
-    entries = []
-    for title, token in (("Home", account.token), ("Alarm", simulator.add_app("Alarm"))):
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            title=title,
-            unique_id=legacy_sender_unique_id(token, account.user),
-            minor_version=1,
-            data={
-                CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER,
-                CONF_API_TOKEN: token,
-                CONF_USER_KEY: account.user,
-                CONF_API_URL: simulator.base_url,
-            },
-            options={CONF_USE_WEBHOOK: False},
-        )
-        entry.add_to_hass(hass)
-        entries.append(entry)
-    home, alarm = entries
-    assert await hass.config_entries.async_setup(home.entry_id)  # sets up both
-    await hass.async_block_till_done()
-    assert (home.unique_id, home.minor_version) == (sender_unique_id(account.user), 2)
-    assert alarm.unique_id == legacy_sender_unique_id(alarm.data[CONF_API_TOKEN], account.user)
-    assert alarm.minor_version == 2
-    assert "Alarm sends to the same user key as Home" in caplog.text
-
-
-async def test_receiver_entries_of_version_1_1_keep_their_unique_id(
-    hass: HomeAssistant, simulator: PushoverSimulator
-) -> None:
-    entry, _ = await add_receiver_entry(hass, simulator)
-    unique_id = entry.unique_id
-    with patch("custom_components.pushover_plus.async_setup_entry", return_value=True):
-        assert await hass.config_entries.async_setup(entry.entry_id)
-    assert (entry.unique_id, entry.minor_version) == (unique_id, 2)
 
 
 async def test_reconfigure_checks_the_key_format_first(

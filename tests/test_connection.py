@@ -7,9 +7,9 @@ import asyncio
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.pushover_plus.config_flow import sender_unique_id
 from custom_components.pushover_plus.connection import request_slots, websocket_url_for
 from custom_components.pushover_plus.const import DOMAIN
+from custom_components.pushover_plus.data import sender_unique_id
 from pushover_simulator import PushoverSimulator
 
 from .conftest import add_receiver_entry
@@ -36,7 +36,7 @@ async def test_two_senders_and_a_receiver_keep_two_requests_in_flight(
     second = MockConfigEntry(
         domain=DOMAIN,
         title="Garage",
-        unique_id=sender_unique_id(user),
+        unique_id=sender_unique_id(token, user),
         data={**loaded_sender.data, "api_token": token, "user_key": user},
         options=loaded_sender.options,
     )

@@ -12,15 +12,15 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.pushover_plus.api import PushoverClient
 from custom_components.pushover_plus.const import CONF_HOLD_WHEN_OFFLINE, DOMAIN
+from custom_components.pushover_plus.pushover import PushoverClient
 from pushover_simulator import PushoverSimulator
 
 from .conftest import Account, later, wait_until
 
 
 async def no_wait(_seconds: float) -> None:
-    """Retry at once (the etiquette is tested in test_api)."""
+    """Retry at once (the etiquette is tested in tests/pushover/test_client.py)."""
 
 
 async def send(hass: HomeAssistant, message: str) -> dict[str, Any]:
@@ -85,3 +85,14 @@ async def test_migration_refuses_future_versions(hass: HomeAssistant) -> None:
     entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.MIGRATION_ERROR
+
+
+async def test_newer_minor_version_loads_as_it_is(
+    hass: HomeAssistant, sender_entry: MockConfigEntry
+) -> None:
+    """A 1.2 entry (made on the development branch, never released) needs no migration."""
+    hass.config_entries.async_update_entry(sender_entry, unique_id="a" * 32, minor_version=2)
+    assert await hass.config_entries.async_setup(sender_entry.entry_id)
+    await hass.async_block_till_done()
+    assert sender_entry.state is ConfigEntryState.LOADED
+    assert (sender_entry.unique_id, sender_entry.minor_version) == ("a" * 32, 2)

@@ -18,9 +18,9 @@ from homeassistant.exceptions import ServiceValidationError
 import pytest
 
 from custom_components.pushover_plus import messages
-from custom_components.pushover_plus.api import MAX_ATTACHMENT_BYTES
 from custom_components.pushover_plus.const import DOMAIN
 from custom_components.pushover_plus.messages import MAX_REDIRECTS, read_below
+from custom_components.pushover_plus.pushover import MAX_ATTACHMENT_BYTES
 from pushover_simulator import PushoverSimulator
 
 from . import conftest

@@ -267,6 +267,33 @@ async def test_attachment_from_allowed_path(
     assert delivery.attachment_type == "image/png"
 
 
+async def test_an_attachment_pushover_refuses_fails_the_action_with_its_text(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    loaded_sender: MockConfigEntry,
+    tmp_path: Path,
+) -> None:
+    """Pushover stricter than its documented limit: its refusal names the attachment."""
+    simulator.attachment_limit = 2_621_440
+    picture = tmp_path / "large.png"
+    picture.write_bytes(PNG + b"\0" * 2_700_000)
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+
+    with pytest.raises(HomeAssistantError) as err:
+        await send(hass, message="look", attachment_path=str(picture))
+
+    assert not isinstance(err.value, ServiceValidationError)
+    assert err.value.translation_key == "request_refused"
+    size = picture.stat().st_size
+    assert err.value.translation_placeholders == {
+        "error": f"attachment is too large ({size} bytes is more than 2621440 limit"
+    }
+    assert simulator.deliveries == []
+    assert loaded_sender.runtime_data.sender.outbox.messages == []
+    await send(hass, message="next")
+    assert simulator.deliveries[-1].params["message"] == "next"
+
+
 @pytest.mark.usefixtures("loaded_sender")
 @pytest.mark.parametrize(
     ("path", "key"),

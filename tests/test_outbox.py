@@ -16,13 +16,13 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.pushover_plus.api import Message
 from custom_components.pushover_plus.const import (
     CONF_HOLD_WHEN_OFFLINE,
     CONF_MAX_HELD_AGE,
     DOMAIN,
 )
 from custom_components.pushover_plus.outbox import HeldMessage
+from custom_components.pushover_plus.pushover import Message
 from pushover_simulator import PushoverSimulator
 
 from .conftest import later, wait_until

@@ -25,18 +25,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous
 
-from custom_components.pushover_plus.api import (
-    MAX_ATTACHMENT_BYTES,
-    MAX_EXPIRE_SECONDS,
-    MAX_GLANCE_FIELD_LENGTH,
-    MAX_MESSAGE_LENGTH,
-    MAX_TITLE_LENGTH,
-    MAX_URL_LENGTH,
-    MAX_URL_TITLE_LENGTH,
-    MIN_RETRY_SECONDS,
-    Message,
-    PushoverClient,
-)
 from custom_components.pushover_plus.compat import vol
 from custom_components.pushover_plus.const import (
     CONF_TEAM_TOKEN,
@@ -46,7 +34,19 @@ from custom_components.pushover_plus.messages import (
     MAX_TIMESTAMP,
     MAX_WHOLE_NUMBER,
     MIN_TIMESTAMP,
+)
+from custom_components.pushover_plus.pushover import (
+    MAX_ATTACHMENT_BYTES,
+    MAX_EXPIRE_SECONDS,
+    MAX_GLANCE_FIELD_LENGTH,
+    MAX_MESSAGE_LENGTH,
+    MAX_TITLE_LENGTH,
+    MAX_URL_LENGTH,
+    MAX_URL_TITLE_LENGTH,
+    MIN_RETRY_SECONDS,
     TAG_PATTERN,
+    Message,
+    PushoverClient,
 )
 from pushover_simulator import PushoverSimulator
 from pushover_simulator.state import BUILTIN_SOUNDS

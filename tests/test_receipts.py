@@ -232,7 +232,10 @@ async def test_get_receipt_and_errors(
             {"config_entry_id": "nope", "receipt": "r" * 30},
             blocking=True,
         )
-    assert err.value.translation_key == "entry_not_found"
+    assert (err.value.translation_domain, err.value.translation_key) == (
+        "homeassistant",
+        "service_config_entry_not_found",
+    )
 
 
 async def test_restart_keeps_following_active_receipts(
@@ -330,10 +333,6 @@ def callback_fields(receipt: str, **changes: str) -> dict[str, str]:
     }
 
 
-async def no_wait(_seconds: float) -> None:
-    """Retry at once (the client's spacing is tested in test_api.py)."""
-
-
 def receipt_polls(simulator: PushoverSimulator, receipt: str) -> int:
     return len(polls(simulator, receipt))
 
@@ -380,6 +379,7 @@ async def test_forged_webhook_posts_change_nothing_until_pushover_confirms(
     assert hass.states.get(ACTIVE).state == "0"
 
 
+@pytest.mark.usefixtures("instant_retries")
 async def test_a_callback_pushover_cannot_confirm_changes_nothing(
     hass: HomeAssistant,
     simulator: PushoverSimulator,
@@ -390,7 +390,6 @@ async def test_a_callback_pushover_cannot_confirm_changes_nothing(
     receipt = await emergency(hass)
     client = await hass_client_no_auth()
     simulator.inject_fault("503", path=f"receipts/{receipt}", count=3)  # every attempt
-    webhook_sender.runtime_data.client._sleep = no_wait
     url = f"/api/webhook/{webhook_sender.data[CONF_WEBHOOK_ID]}"
     response = await client.post(url, data=callback_fields(receipt))
     assert response.status == 200
@@ -495,6 +494,7 @@ async def test_idle_day_costs_few_api_calls(
     assert len(calls) <= 8, calls
 
 
+@pytest.mark.usefixtures("instant_retries")
 async def test_poll_errors(
     hass: HomeAssistant,
     frozen_simulator: PushoverSimulator,
@@ -502,10 +502,6 @@ async def test_poll_errors(
     loaded_sender: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    async def no_wait(_seconds: float) -> None:
-        return None
-
-    loaded_sender.runtime_data.client._sleep = no_wait
     events = async_capture_events(hass, EVENT_RECEIPT)
     gone = await emergency(hass, "Smoke")
     kept = await emergency(hass, "Heat")

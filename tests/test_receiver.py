@@ -23,14 +23,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.pushover_plus import receiver as receiver_module
-from custom_components.pushover_plus.api import (
-    MAX_DOWNLOAD_BYTES,
-    Message,
-    PushoverClient,
-    PushoverConnectionError,
-    PushoverRequestError,
-    PushoverServerError,
-)
 from custom_components.pushover_plus.const import (
     CONF_DEVICE_ID,
     CONF_SECRET,
@@ -38,7 +30,15 @@ from custom_components.pushover_plus.const import (
     EVENT_MESSAGE,
     ISSUE_RECEIVER_OTHER_SESSION,
 )
-from custom_components.pushover_plus.coordinator import ReceiverData
+from custom_components.pushover_plus.data import ReceiverData
+from custom_components.pushover_plus.pushover import (
+    MAX_DOWNLOAD_BYTES,
+    Message,
+    PushoverClient,
+    PushoverConnectionError,
+    PushoverRequestError,
+    PushoverServerError,
+)
 from custom_components.pushover_plus.receiver import (
     BACKOFF_INITIAL,
     BACKOFF_JITTER,

@@ -849,46 +849,6 @@ def _registers_action(call: ast.Call) -> bool:
     return _call_name(call) in ENTITY_SERVICE_REGISTRATIONS
 
 
-def _registers_elsewhere(call: ast.Call, site: Site) -> bool:
-    """hass.services.async_register(<another domain>, ...): that integration describes it.
-
-    legacy.py offers the built-in pushover integration's pushover.cancel under its name.
-    """
-    func = call.func
-    if not (isinstance(func, ast.Attribute) and func.attr in ("async_register", "register")):
-        return False
-    domain = _source().resolve(call.args[0], site) if call.args else None
-    return domain is not None and domain != {DOMAIN}
-
-
-def _registered_actions() -> set[str]:
-    """Action names registered in the code (the argument after DOMAIN, or the first)."""
-    index = _source()
-    names: set[str] = set()
-    for call, site in index.calls:
-        if not _registers_action(call) or _registers_elsewhere(call, site):
-            continue
-        expr = _keyword(call, "service") or _keyword(call, "name")
-        if expr is None:
-            args = list(call.args)
-            domain_at = next(
-                (i for i, a in enumerate(args) if isinstance(a, ast.Name) and a.id == "DOMAIN"),
-                None,
-            )
-            expr = args[domain_at + 1] if domain_at is not None else (args[0] if args else None)
-        resolved = index.resolve(expr, site)
-        assert resolved is not None, f"{_where(site, call)}: cannot tell the registered action"
-        names |= resolved
-    return names
-
-
-def test_registered_actions_are_in_services_yaml() -> None:
-    registered = _registered_actions()
-    assert registered, "no action registration found (the source scan is broken)"
-    missing = registered - set(_services_yaml())
-    assert not missing, f"actions registered without a services.yaml entry: {missing}"
-
-
 def test_services_yaml_actions_appear_in_the_code() -> None:
     literals = {
         node.value
@@ -1084,6 +1044,26 @@ def test_other_languages_only_translate_english_keys() -> None:
         assert not extra, f"{path.name} has keys that en.json does not: {sorted(extra)}"
 
 
+# The languages of Home Assistant core's own `pushover` integration.
+CORE_PUSHOVER_LANGUAGES = (
+    *("bg", "ca", "cs", "da", "de", "el", "en-GB", "en", "es", "et", "eu", "fi", "fr"),
+    *("fy", "ga", "he", "hu", "id", "it", "ja", "ko", "lt", "lv", "nb", "nl", "pl"),
+    *("pt-BR", "pt", "ro", "ru", "sk", "sl", "sr-Latn", "sr", "sv", "tr", "uk"),
+    *("zh-Hans", "zh-Hant"),
+)
+
+
+def test_every_language_of_core_pushover_translates_every_english_text() -> None:
+    shipped = {path.stem for path in TRANSLATIONS.glob("*.json")}
+    assert shipped >= set(CORE_PUSHOVER_LANGUAGES), sorted(set(CORE_PUSHOVER_LANGUAGES) - shipped)
+    english = dict(_walk_texts(_en()))
+    for path in _translation_files():
+        texts = dict(_walk_texts(_json(path)))
+        missing = set(english) - set(texts)
+        assert not missing, f"{path.name} lacks {sorted(missing)[:5]}"
+        assert all(text.strip() for text in texts.values()), f"{path.name} has an empty text"
+
+
 def test_other_languages_keep_the_placeholders() -> None:
     english = dict(_walk_texts(_en()))
     for path in _translation_files():
@@ -1216,9 +1196,13 @@ def _validation_reasons() -> dict[str, str]:
         expr = _keyword(call, "reason")
         if expr is None:
             continue
-        # In api.py every reason= feeds PushoverValidationError (possibly via a helper);
-        # elsewhere (config flows use reason= for aborts) only direct constructions count.
-        if site.module != "api.py" and _call_name(call) != "PushoverValidationError":
+        # In the client package every reason= feeds PushoverValidationError (possibly via a
+        # helper); elsewhere (config flows use reason= for aborts) only direct constructions
+        # count.
+        if (
+            not site.module.startswith("pushover/")
+            and _call_name(call) != "PushoverValidationError"
+        ):
             continue
         for value in index.resolve(expr, site) or set():
             reasons.setdefault(value, _where(site, call))
@@ -2099,10 +2083,14 @@ def _check_integration_owner() -> list[str]:
 
 
 def _check_async_dependency() -> list[str]:
-    """The client is async: api.py may not use requests or urllib."""
-    imports = _imported_top_level_modules("api.py")
-    blocking = imports & {"requests", "urllib", "urllib3", "http"}
-    return [f"api.py imports blocking HTTP modules {sorted(blocking)}"] if blocking else []
+    """The client is async: the pushover package may not use requests or urllib."""
+    problems = []
+    for path in sorted((INTEGRATION / "pushover").glob("*.py")):
+        module = f"pushover/{path.name}"
+        blocking = _imported_top_level_modules(module) & {"requests", "urllib", "urllib3", "http"}
+        if blocking:
+            problems.append(f"{module} imports blocking HTTP modules {sorted(blocking)}")
+    return problems
 
 
 def _imported_top_level_modules(module: str) -> set[str]:

@@ -46,7 +46,7 @@ from custom_components.pushover_plus.const import (
     EVENT_RECEIPT,
     SUBENTRY_TYPE_RECIPIENT,
 )
-from custom_components.pushover_plus.coordinator import ReceiverData
+from custom_components.pushover_plus.data import ReceiverData
 from pushover_simulator import PushoverSimulator
 
 from .conftest import Account, later, wait_until
@@ -136,6 +136,7 @@ def reauth_flow(hass: HomeAssistant, entry_id: str) -> str:
     return flow["flow_id"]
 
 
+@pytest.mark.usefixtures("instant_retries")
 async def test_no_secret_in_logs_states_errors_or_diagnostics(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
@@ -169,7 +170,6 @@ async def test_no_secret_in_logs_states_errors_or_diagnostics(
     )
     assert await hass.config_entries.async_setup(sender_entry.entry_id)
     await hass.async_block_till_done()
-    sender_entry.runtime_data.client._sleep = instant
     entry_id = {"config_entry_id": sender_entry.entry_id}
     # ------------------------------------------------------------ receiver
     receiver = await add_receiver(hass, simulator)

@@ -8,6 +8,7 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, translation
 from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.pushover_plus.const import DOMAIN
@@ -18,15 +19,11 @@ from .conftest import Account, ask, paths
 LICENSE_SENSOR = "sensor.home_license_credits"
 
 
+@pytest.mark.usefixtures("instant_retries")
 async def test_quota_poll_failures_mark_sensors_unavailable_then_recover(
     hass: HomeAssistant, simulator: PushoverSimulator, loaded_sender: MockConfigEntry
 ) -> None:
     runtime = loaded_sender.runtime_data
-
-    async def no_wait(_seconds: float) -> None:
-        return None
-
-    runtime.client._sleep = no_wait
     simulator.inject_fault("503", count=3, path="limits")
     await runtime.quota.async_refresh()
     await hass.async_block_till_done()

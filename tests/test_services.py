@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import Context, HomeAssistant, SupportsResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
+from homeassistant.helpers.service import async_get_all_descriptions
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
+from homeassistant.util.yaml import load_yaml_dict
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -17,8 +21,9 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+import custom_components.pushover_plus as integration
 from custom_components.pushover_plus.const import CONF_TEAM_TOKEN, DOMAIN
-from custom_components.pushover_plus.coordinator import sender_data
+from custom_components.pushover_plus.data import sender_data
 from pushover_simulator import PushoverSimulator
 
 from .conftest import Account, act, ask, paths
@@ -43,8 +48,21 @@ def last(simulator: PushoverSimulator, path: str) -> dict[str, str]:
     return next(r.params for r in reversed(simulator.requests) if r.path == path)
 
 
-async def no_wait(_seconds: float) -> None:
-    return None
+# ---------------------------------------------------------------- registration
+
+
+async def test_the_registered_actions_are_those_of_services_yaml(hass: HomeAssistant) -> None:
+    """Every action the integration registers is described, and every description is used."""
+    assert await async_setup_component(hass, DOMAIN, {})
+    described = await async_get_all_descriptions(hass)
+    services_yaml = load_yaml_dict(str(Path(integration.__file__).parent / "services.yaml"))
+    registered = set(hass.services.async_services_for_domain(DOMAIN))
+    assert registered == set(services_yaml)
+    assert set(described[DOMAIN]) == registered
+    responses = {name: hass.services.supports_response(DOMAIN, name) for name in registered}
+    assert responses["get_receipt"] == SupportsResponse.ONLY
+    assert responses["send_message"] == SupportsResponse.OPTIONAL
+    assert responses["acknowledge"] == SupportsResponse.NONE
 
 
 # ---------------------------------------------------------------- glances
@@ -208,6 +226,15 @@ async def test_validate_user_invalid_is_an_answer(
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
 
 
+async def test_validate_user_answers_for_a_deviceless_user_without_a_verdict(
+    hass: HomeAssistant, simulator: PushoverSimulator, loaded_sender: MockConfigEntry
+) -> None:
+    """A user without active devices is an answer even without "user": "invalid"."""
+    simulator.no_devices_verdict = False
+    idle = await ask(hass, loaded_sender, "validate_user", user=simulator.add_user(devices=()))
+    assert (idle["valid"], idle["errors"]) == (False, ["user is valid but has no active devices"])
+
+
 async def test_validate_user_local_checks_send_nothing(
     hass: HomeAssistant, simulator: PushoverSimulator, loaded_sender: MockConfigEntry
 ) -> None:
@@ -235,10 +262,10 @@ async def test_validate_user_with_a_rejected_token_starts_reauth(
     assert flow["context"]["source"] == "reauth"
 
 
+@pytest.mark.usefixtures("instant_retries")
 async def test_validate_user_when_pushover_is_down(
     hass: HomeAssistant, simulator: PushoverSimulator, loaded_sender: MockConfigEntry
 ) -> None:
-    sender_data(loaded_sender).client._sleep = no_wait
     simulator.inject_fault("503", count=3)
     with pytest.raises(HomeAssistantError) as err:
         await ask(hass, loaded_sender, "validate_user")
@@ -467,11 +494,17 @@ async def test_management_needs_a_loaded_sender(
         await hass.services.async_call(
             DOMAIN, "list_groups", {"config_entry_id": "nope"}, blocking=True, return_response=True
         )
-    assert err.value.translation_key == "entry_not_found"
+    assert (err.value.translation_domain, err.value.translation_key) == (
+        "homeassistant",
+        "service_config_entry_not_found",
+    )
     await hass.config_entries.async_unload(loaded_sender.entry_id)
     with pytest.raises(ServiceValidationError) as err:
         await act(hass, loaded_sender, "update_glance", count=1)
-    assert err.value.translation_key == "entry_not_loaded"
+    assert (err.value.translation_domain, err.value.translation_key) == (
+        "homeassistant",
+        "service_config_entry_not_loaded",
+    )
     assert simulator.requests == before
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import json
 import os
 from pathlib import Path
+import re
 import signal
 import subprocess
 import sys
@@ -262,6 +263,8 @@ async def test_validation_order_is_token_user_message_then_the_rest(
     refused(await api.post("messages.json", **bad), ["device name is invalid"], device="invalid")
 
 
+# The recorded verdicts and texts are in pushover_simulator/NOTES.md, with their sources.
+PRIORITY_VERDICT = "is invalid, can only be -2, -1, 0, 1, or 2"
 MESSAGE_REFUSALS: list[tuple[dict[str, str], str, str, list[str]]] = [
     (
         {"message": "x" * 1025},
@@ -277,8 +280,8 @@ MESSAGE_REFUSALS: list[tuple[dict[str, str], str, str, list[str]]] = [
         "invalid",
         ["url_title is too long, maximum is 100 characters"],
     ),
-    ({"priority": "3"}, "priority", "invalid", ["priority is invalid"]),
-    ({"priority": "-3"}, "priority", "invalid", ["priority is invalid"]),
+    ({"priority": "3"}, "priority", PRIORITY_VERDICT, ["priority is invalid"]),
+    ({"priority": "-3"}, "priority", PRIORITY_VERDICT, ["priority is invalid"]),
     ({"priority": "high"}, "priority", "invalid", ["priority must be an integer"]),
     (
         {"priority": "2", "expire": "60"},
@@ -295,8 +298,8 @@ MESSAGE_REFUSALS: list[tuple[dict[str, str], str, str, list[str]]] = [
     (
         {"priority": "2", "retry": "29", "expire": "60"},
         "retry",
-        "invalid",
-        ["retry is too small, minimum is 30"],
+        "is too small, must be at least 30 seconds",
+        ["retry is invalid"],
     ),
     (
         {"priority": "2", "retry": "30", "expire": "10801"},
@@ -312,12 +315,6 @@ MESSAGE_REFUSALS: list[tuple[dict[str, str], str, str, list[str]]] = [
     ),
     ({"ttl": "0"}, "ttl", "invalid", ["ttl must be a positive integer"]),
     ({"ttl": "-5"}, "ttl", "invalid", ["ttl must be a positive integer"]),
-    (
-        {"html": "1", "monospace": "1"},
-        "monospace",
-        "invalid",
-        ["html and monospace cannot be used together"],
-    ),
     ({"timestamp": "yesterday"}, "timestamp", "invalid", ["timestamp must be an integer"]),
     (
         {"attachment_base64": "AAAA"},
@@ -338,7 +335,7 @@ MESSAGE_REFUSALS: list[tuple[dict[str, str], str, str, list[str]]] = [
         },
         "attachment",
         "invalid",
-        ["attachment is too large, maximum is 5242880 bytes"],
+        ["attachment is too large (5242881 bytes is more than 5242880 limit"],
     ),
     ({"device": "d" * 26}, "device", "invalid", ["device name is invalid"]),
     ({"user": ""}, "user", "invalid", ["user identifier is invalid"]),
@@ -370,6 +367,42 @@ async def test_message_refusals(
     assert simulator.apps[account.token].quota_remaining == 10000
 
 
+async def test_html_with_monospace_names_both_fields(api: Api, account: Account) -> None:
+    reply = await api.post(
+        "messages.json", token=account.token, user=account.user, message="x", html=1, monospace=1
+    )
+
+    refused(
+        reply,
+        ["html and monospace are mutually exclusive"],
+        html="cannot be set with monospace",
+        monospace="cannot be set with html",
+    )
+
+
+async def test_a_lowered_attachment_limit_gives_the_recorded_refusal(
+    api: Api, simulator: PushoverSimulator, account: Account
+) -> None:
+    simulator.attachment_limit = 2_621_440  # the limit of 2021, when the text was recorded
+    image = base64.b64encode(b"\0" * 2_700_920).decode()
+
+    reply = await api.post(
+        "messages.json",
+        token=account.token,
+        user=account.user,
+        message="x",
+        attachment_base64=image,
+        attachment_type="image/jpeg",
+    )
+
+    refused(
+        reply,
+        ["attachment is too large (2700920 bytes is more than 2621440 limit"],
+        attachment="invalid",
+    )
+    assert simulator.deliveries == []
+
+
 async def test_an_oversized_multipart_attachment_is_refused(
     api: Api, simulator: PushoverSimulator, account: Account
 ) -> None:
@@ -380,7 +413,11 @@ async def test_an_oversized_multipart_attachment_is_refused(
 
     reply = await api("POST", "messages.json", data=form)
 
-    refused(reply, ["attachment is too large, maximum is 5242880 bytes"], attachment="invalid")
+    refused(
+        reply,
+        ["attachment is too large (5242881 bytes is more than 5242880 limit"],
+        attachment="invalid",
+    )
 
 
 async def test_values_at_the_limits_are_accepted(
@@ -720,6 +757,36 @@ async def test_cancel_and_cancel_by_tag(
         ["application token is invalid"],
         token="invalid",
     )
+
+
+async def test_active_receipts_are_the_alerts_still_ringing(
+    api: Api, simulator: PushoverSimulator, account: Account, clock: Clock
+) -> None:
+    ringing = await send_emergency(api, account, expire=600)
+    acknowledged = await send_emergency(api, account)
+    await simulator.acknowledge(acknowledged)
+    canceled = await send_emergency(api, account)
+    ok(await api.post(f"receipts/{canceled}/cancel.json", token=account.token))
+    expiring = await send_emergency(api, account, expire=60)
+    other_token = simulator.add_app("Other")
+    foreign = ok(
+        await api.post(
+            "messages.json",
+            token=other_token,
+            user=account.user,
+            message="x",
+            priority="2",
+            retry="30",
+            expire="600",
+        )
+    )["receipt"]
+
+    assert [s.receipt for s in simulator.active_receipts(account.token)] == [ringing, expiring]
+    assert [s.receipt for s in simulator.active_receipts()] == [ringing, expiring, foreign]
+    clock.now += 60  # the one-minute alert runs out
+    assert [s.receipt for s in simulator.active_receipts(account.token)] == [ringing]
+    assert simulator.receipts[ringing].active
+    assert not simulator.receipts[expiring].active
 
 
 async def test_receipts_live_seven_days(api: Api, account: Account, clock: Clock) -> None:
@@ -1248,6 +1315,18 @@ async def test_register_device(api: Api, simulator: PushoverSimulator) -> None:
     assert body["id"] in simulator.open_client_devices
 
 
+def test_each_app_has_its_own_icon_id_made_from_its_token() -> None:
+    first, again = PushoverSimulator(), PushoverSimulator()
+    token = first.add_app("Doorbell")
+    other = first.add_app("Backups")
+    again.add_app("Doorbell", token=token)
+
+    icon = first.apps[token].icon
+    assert re.fullmatch(r"[a-z0-9]{15}", icon)
+    assert first.apps[other].icon != icon
+    assert again.apps[token].icon == icon
+
+
 async def test_download_and_delete_messages(
     api: Api, simulator: PushoverSimulator, account: Account, clock: Clock
 ) -> None:
@@ -1281,7 +1360,7 @@ async def test_download_and_delete_messages(
         "app": "Home",
         "aid": 1,
         "aid_str": "1",
-        "icon": "pushover",
+        "icon": simulator.apps[account.token].icon,
         "date": now,
         "queued_date": now,
         "dispatched_date": now,
@@ -1299,8 +1378,24 @@ async def test_download_and_delete_messages(
     )
     assert full["date"] == 1_700_000_000
     assert (bike["sound"], bike["priority"]) == ("bike", -1)
-    assert body["device"]["name"] == "ha"
-    assert body["user"]["is_desktop_licensed"] is True
+    assert body["user"] == {
+        "quiet_hours": False,
+        "is_android_licensed": True,
+        "is_ios_licensed": False,
+        "is_desktop_licensed": True,
+        "email": "me@example.com",
+        "quick_quiet_until": None,
+        "show_team_ad": "1",
+    }
+    assert body["device"] == {
+        "name": "ha",
+        "encryption_enabled": False,
+        "default_sound": "po",
+        "always_use_default_sound": False,
+        "default_high_priority_sound": "po",
+        "always_use_default_high_priority_sound": False,
+        "dismissal_sync_enabled": False,
+    }
 
     ok(
         await api.post(

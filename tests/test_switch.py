@@ -15,7 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.pushover_plus.const import DOMAIN
-from custom_components.pushover_plus.coordinator import sender_data
+from custom_components.pushover_plus.data import sender_data
 from pushover_simulator import PushoverSimulator
 from pushover_simulator.state import Member
 

@@ -1,18 +1,27 @@
 """A person's path through a real Home Assistant, in headless Chromium, against the simulator.
 
 Onboarding, adding Pushover Plus (sender with the simulator's URL in the Advanced section),
-its options and a recipient are done in the browser; then messages go out through the REST
-API, through an automation, and as an emergency alert that is acknowledged in the simulator.
-Screenshots and Home Assistant's log land in artifacts/e2e/.
+its options and a recipient are done in the browser, the entry's other entities watched over
+the websocket API while the recipient is added; then messages go out through the REST API,
+through an automation, and as an emergency alert that is acknowledged in the simulator. A
+receiver login with a wrong password keeps the API URL for the next try, and the action UI
+in German shows the German field names. Screenshots and Home Assistant's log land in
+artifacts/e2e/.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+import contextlib
 from functools import partial
+import json
+from pathlib import Path
 import time
 from typing import Any
 
 import aiohttp
+from homeassistant.util.yaml import load_yaml
 import pytest
 
 from pushover_simulator import Delivery, PushoverSimulator
@@ -30,6 +39,10 @@ EMERGENCY_EVENT = "event.alerts_emergency_alert"
 AUTOMATION_ID = "e2e_pushover_ping"
 PING_EVENT = "e2e_pushover_ping"
 POLL_INTERVAL = 5
+RECEIVER_EMAIL = "receiver@example.com"
+RECEIVER_PASSWORD = "e2e-receiver-password"  # noqa: S105  (the simulator's account)
+INTEGRATION = Path(__file__).resolve().parents[1] / "custom_components" / "pushover_plus"
+SOCKET_ANSWER_TIMEOUT = 30.0
 
 
 class Rest:
@@ -87,18 +100,26 @@ async def onboard(browser: Browser, ha: HomeAssistantProcess) -> None:
     await page.get_by_text(OWNER_NAME).first.wait_for()
 
 
-async def add_sender(
-    browser: Browser, ha: HomeAssistantProcess, account: Account, simulator: PushoverSimulator
-) -> None:
-    """Add the sender: Settings → Devices & services → Add integration → Pushover Plus."""
+async def start_entry(browser: Browser, ha: HomeAssistantProcess, kind: str) -> None:
+    """Start an entry: Settings → Devices & services → Add integration → Pushover Plus."""
     page = browser.page
     await page.goto(f"{ha.url}/config/integrations/dashboard")
     await page.get_by_role("button", name="Add integration").click()
     # Fill the dialog's own search field: typed keys that arrive before the dialog has the
     # focus go to the page, where "e" opens the entity search instead.
-    await page.get_by_placeholder("Search for a brand name").fill("Pushover Plus")
-    await page.get_by_text("Pushover Plus", exact=True).click()
-    await page.get_by_text("Send messages (application token)").click()
+    dialog = page.locator("dialog-add-integration")
+    await dialog.get_by_placeholder("Search for a brand name").fill("Pushover Plus")
+    # In the dialog: once an entry exists, the dashboard behind it has a card of that name.
+    await dialog.get_by_text("Pushover Plus", exact=True).click()
+    await page.get_by_text(kind).click()
+
+
+async def add_sender(
+    browser: Browser, ha: HomeAssistantProcess, account: Account, simulator: PushoverSimulator
+) -> None:
+    """Add the sender, with the simulator's URL in the Advanced section."""
+    page = browser.page
+    await start_entry(browser, ha, "Send messages (application token)")
     await page.locator("input[name=api_token]").fill(account.token)
     await page.locator("input[name=user_key]").fill(account.user)
     await page.locator("input[name=name]").fill(SENDER_NAME)
@@ -139,19 +160,206 @@ async def add_recipient(browser: Browser, ha: HomeAssistantProcess, account: Acc
     await page.get_by_role("button", name="Finish").click()
 
 
-async def long_lived_token(session: aiohttp.ClientSession, url: str, access_token: str) -> str:
+class Socket:
+    """Home Assistant's websocket API: commands, and the state changes seen meanwhile."""
+
+    def __init__(self, socket: aiohttp.ClientWebSocketResponse) -> None:
+        """Read the socket in the background from now on."""
+        self._socket = socket
+        self._next_id = 1
+        self._answers: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self.state_changes: list[tuple[str, str | None]] = []
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for frame in self._socket:
+            if frame.type is not aiohttp.WSMsgType.TEXT:
+                break
+            message = json.loads(frame.data)
+            if message.get("type") == "event":
+                data = message["event"]["data"]
+                new_state = data.get("new_state")
+                self.state_changes.append(
+                    (data["entity_id"], None if new_state is None else new_state["state"])
+                )
+            elif (answer := self._answers.pop(message.get("id"), None)) is not None:
+                answer.set_result(message)
+
+    async def command(self, kind: str, **fields: Any) -> Any:
+        """Send a command and return its result (an error answer fails the test)."""
+        message_id = self._next_id
+        self._next_id += 1
+        answer = asyncio.get_running_loop().create_future()
+        self._answers[message_id] = answer
+        await self._socket.send_json({"id": message_id, "type": kind, **fields})
+        reply = await asyncio.wait_for(answer, SOCKET_ANSWER_TIMEOUT)
+        assert reply["type"] == "pong" or reply["success"], reply
+        return reply.get("result")
+
+    async def caught_up(self) -> None:
+        """Return once every event sent before now has been read (answers come in order)."""
+        await self.command("ping")
+
+    async def close(self) -> None:
+        """Close the socket and stop reading."""
+        await self._socket.close()
+        await self._reader
+
+
+@contextlib.asynccontextmanager
+async def connected(
+    session: aiohttp.ClientSession, url: str, access_token: str
+) -> AsyncIterator[Socket]:
+    """Open an authenticated websocket connection."""
+    async with session.ws_connect(f"{url}/api/websocket") as raw:
+        assert (await raw.receive_json())["type"] == "auth_required"
+        await raw.send_json({"type": "auth", "access_token": access_token})
+        assert (await raw.receive_json())["type"] == "auth_ok"
+        socket = Socket(raw)
+        try:
+            yield socket
+        finally:
+            await socket.close()
+
+
+async def long_lived_token(socket: Socket) -> str:
     """Create a long-lived access token through the websocket API."""
-    async with session.ws_connect(f"{url}/api/websocket") as socket:
-        assert (await socket.receive_json())["type"] == "auth_required"
-        await socket.send_json({"type": "auth", "access_token": access_token})
-        assert (await socket.receive_json())["type"] == "auth_ok"
-        await socket.send_json(
-            {"id": 1, "type": "auth/long_lived_access_token", "client_name": "e2e", "lifespan": 1}
-        )
-        answer = await socket.receive_json()
-        assert answer["success"], answer
-        token: str = answer["result"]
-        return token
+    token: str = await socket.command("auth/long_lived_access_token", client_name="e2e", lifespan=1)
+    return token
+
+
+async def sender_entities(socket: Socket) -> list[str]:
+    """Return the enabled entities of the sender entry."""
+    entries = await socket.command("config_entries/get", domain="pushover_plus")
+    (entry_id,) = [entry["entry_id"] for entry in entries if entry["title"] == SENDER_NAME]
+    registry = await socket.command("config/entity_registry/list")
+    return sorted(
+        entity["entity_id"]
+        for entity in registry
+        if entity["config_entry_id"] == entry_id and entity["disabled_by"] is None
+    )
+
+
+async def add_recipient_watching_the_others(
+    browser: Browser, ha: HomeAssistantProcess, account: Account, socket: Socket, rest: Rest
+) -> None:
+    """Add the recipient in the UI; the entry's other entities stay available meanwhile.
+
+    A reload of the entry would make each of them unavailable for a moment, and the
+    emergency event entity would report a state change that state triggers act on.
+    """
+    others = await sender_entities(socket)
+    assert NOTIFY_OWN in others
+    assert EMERGENCY_EVENT in others
+    for entity_id in others:
+        await eventually(partial(rest.available, entity_id), within=30, what=entity_id)
+    await socket.command("subscribe_events", event_type="state_changed")
+
+    await add_recipient(browser, ha, account)
+    await eventually(partial(rest.available, NOTIFY_PARTNER), within=30, what=NOTIFY_PARTNER)
+    await socket.caught_up()
+
+    changes = [change for change in socket.state_changes if change[0] in others]
+    assert [c for c in changes if c[1] in (None, "unavailable")] == [], changes
+    assert [c for c in changes if c[0] == EMERGENCY_EVENT] == []
+    assert (NOTIFY_PARTNER, None) not in socket.state_changes
+    print(f"\n{len(others)} entities of the entry watched while adding the recipient")
+
+
+async def receiver_login_keeps_the_api_url(
+    browser: Browser, ha: HomeAssistantProcess, simulator: PushoverSimulator
+) -> None:
+    """Log in with a wrong password, then the right one, without typing the API URL again."""
+    user = simulator.add_user(devices=(), email=RECEIVER_EMAIL, password=RECEIVER_PASSWORD)
+    page = browser.page
+    await start_entry(browser, ha, "Receive messages (Open Client device)")
+    await page.locator("input[name=email]").fill(RECEIVER_EMAIL)
+    await page.locator("input[name=password]").fill("wrong-password")
+    await page.get_by_text("Advanced", exact=True).click()
+    await page.locator("input[name=api_url]").fill(simulator.base_url)
+    await page.get_by_role("button", name="Submit").click()
+
+    await page.get_by_text("Pushover rejected the email or password.").wait_for()
+    await browser.screenshot("07-receiver-wrong-password")
+    api_url = page.locator("input[name=api_url]")
+    if not await api_url.is_visible():
+        await page.get_by_text("Advanced", exact=True).click()
+    assert await api_url.input_value() == simulator.base_url
+    logins = [r.status for r in simulator.requests if r.path == "/1/users/login.json"]
+    assert logins == [400]
+
+    await page.locator("input[name=password]").fill(RECEIVER_PASSWORD)
+    await page.get_by_role("button", name="Submit").click()
+    await page.get_by_text("Name this device").wait_for()
+    await page.get_by_role("button", name="Submit").click()
+    finish = page.get_by_role("button", name="Skip and finish")
+    await finish.wait_for()
+    await finish.click()
+    logins = [r.status for r in simulator.requests if r.path == "/1/users/login.json"]
+    assert logins == [400, 200]
+    devices = [d for d in simulator.open_client_devices.values() if d.user == user]
+    assert len(devices) == 1
+
+
+def _action_fields() -> list[str]:
+    """Return the fields of pushover_plus.send_message, in services.yaml's order."""
+    services = load_yaml(INTEGRATION / "services.yaml")
+    assert isinstance(services, dict)
+    return list(services["send_message"]["fields"])
+
+
+def _translations(language: str) -> dict[str, Any]:
+    """Return the integration's translations into a language."""
+    path = INTEGRATION / "translations" / f"{language}.json"
+    translations: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return translations
+
+
+def _field_names(language: str) -> dict[str, str]:
+    """Return the translated names of send_message's fields."""
+    fields = _translations(language)["services"]["send_message"]["fields"]
+    return {key: field["name"] for key, field in fields.items()}
+
+
+async def german_action_ui_shows_german_field_names(
+    browser: Browser, ha: HomeAssistantProcess, socket: Socket
+) -> None:
+    """Developer tools → Actions, in German: each field has its German name, no raw key."""
+    await socket.command(
+        "frontend/set_user_data",
+        key="language",
+        value={
+            "language": "de",
+            "number_format": "language",
+            "time_format": "language",
+            "date_format": "language",
+            "time_zone": "local",
+            "first_weekday": "language",
+        },
+    )
+    keys = _action_fields()
+    german = _field_names("de")
+    english = _field_names("en")
+    page = browser.page
+    # /config/tools/action since Home Assistant 2026.8; the redirect there drops a query.
+    await page.goto(f"{ha.url}/developer-tools/action")
+    await page.goto(f"{page.url.partition('?')[0]}?service=pushover_plus.send_message")
+    # The action's German description comes with the German field names (one translation
+    # category): once it shows, the field headings are final.
+    description = _translations("de")["services"]["send_message"]["description"]
+    await page.get_by_text(description).wait_for()
+    headings = page.locator("ha-service-control ha-settings-row span[slot=heading]")
+
+    async def every_field_shown() -> list[str] | None:
+        shown = [text.strip() for text in await headings.all_inner_texts()]
+        return shown if len(shown) >= len(keys) else None
+
+    shown = await eventually(every_field_shown, within=30, what="a heading for every field")
+    await browser.screenshot("08-action-ui-german")
+    assert [german[key] for key in keys if german[key] not in shown] == [], shown
+    assert [key for key in keys if key in shown] == [], shown
+    untranslated = {english[key] for key in keys} - set(german.values())
+    assert [name for name in shown if name in untranslated] == [], shown
 
 
 async def delivered(simulator: PushoverSimulator, user: str, message: str) -> Delivery | None:
@@ -174,20 +382,17 @@ async def test_browser_setup_then_send_automate_and_acknowledge(
     await onboard(browser, home_assistant)
     await add_sender(browser, home_assistant, account, simulator)
     await set_poll_interval(browser, home_assistant)
-    await add_recipient(browser, home_assistant, account)
-    ui_seconds = time.monotonic() - started
 
     access_token = await browser.page.evaluate(
         "() => JSON.parse(localStorage.getItem('hassTokens')).access_token"
     )
-    async with aiohttp.ClientSession() as session:
-        rest = Rest(
-            session,
-            home_assistant.url,
-            await long_lived_token(session, home_assistant.url, access_token),
-        )
-        for entity_id in (NOTIFY_OWN, NOTIFY_PARTNER, EMERGENCY_EVENT):
-            await eventually(partial(rest.available, entity_id), within=30, what=entity_id)
+    async with (
+        aiohttp.ClientSession() as session,
+        connected(session, home_assistant.url, access_token) as socket,
+    ):
+        rest = Rest(session, home_assistant.url, await long_lived_token(socket))
+        await add_recipient_watching_the_others(browser, home_assistant, account, socket, rest)
+        ui_seconds = time.monotonic() - started
 
         # 1. The action through the REST API, with its response.
         answer = await rest.post(
@@ -259,9 +464,12 @@ async def test_browser_setup_then_send_automate_and_acknowledge(
         # Polled every 5 s (the option set in the UI), not every 30 s (the default).
         assert waited < 3 * POLL_INTERVAL, f"acknowledgement seen after {waited:.1f} s"
 
-    await browser.page.goto(f"{home_assistant.url}/logbook?entity_id={EMERGENCY_EVENT}")
-    await browser.page.get_by_text("Acknowledged").filter(visible=True).first.wait_for()
-    await browser.screenshot("06-logbook")
+        await browser.page.goto(f"{home_assistant.url}/logbook?entity_id={EMERGENCY_EVENT}")
+        await browser.page.get_by_text("Acknowledged").filter(visible=True).first.wait_for()
+        await browser.screenshot("06-logbook")
+
+        await receiver_login_keeps_the_api_url(browser, home_assistant, simulator)
+        await german_action_ui_shows_german_field_names(browser, home_assistant, socket)
     print(
         f"\nstartup {home_assistant.startup_seconds:.1f} s, UI {ui_seconds:.1f} s, "
         f"acknowledgement seen after {waited:.1f} s, whole {time.monotonic() - started:.1f} s"

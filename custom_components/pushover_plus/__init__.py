@@ -17,30 +17,25 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import STORAGE_DIR, Store
 from homeassistant.helpers.typing import ConfigType
 
-from .api import PushoverClient, PushoverError
-from .config_flow import CORE_DOMAIN, sender_unique_id
 from .connection import create_client
 from .const import (
     CONF_ENTRY_TYPE,
     CONF_LEGACY_NOTIFY,
     CONF_USER_KEY,
     CONF_WEBHOOK_ID,
+    CORE_DOMAIN,
     DEFAULT_LEGACY_NOTIFY,
     DOMAIN,
     ENTRY_TYPE_RECEIVER,
     SIGNAL_RECIPIENTS,
     SUBENTRY_TYPE_RECIPIENT,
 )
-from .coordinator import (
-    GroupsCoordinator,
-    PushoverConfigEntry,
-    QuotaCoordinator,
-    ReceiverData,
-    SenderData,
-)
+from .coordinator import GroupsCoordinator, QuotaCoordinator
+from .data import PushoverConfigEntry, ReceiverData, SenderData
 from .errors import entry_errors
 from .legacy import async_setup_legacy
 from .outbox import is_transient
+from .pushover import PushoverClient, PushoverError
 from .receipts import ReceiptTracker
 from .receiver import OpenClientListener
 from .sender import MessageSender
@@ -101,8 +96,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
         quota = QuotaCoordinator(hass, entry, client)
         if reachable:
             await quota.async_config_entry_first_refresh()
-        else:
-            await quota.async_refresh()
         if CONF_WEBHOOK_ID not in entry.data:
             hass.config_entries.async_update_entry(
                 entry, data={**entry.data, CONF_WEBHOOK_ID: webhook.async_generate_id()}
@@ -114,7 +107,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
         sender.guard.async_setup()
         sender.outbox.offline = sender.outbox.offline or not reachable
         groups = GroupsCoordinator(hass, entry, client)
-        await groups.async_refresh()  # the group switches wait for Pushover; setup does not
+        if reachable:
+            await groups.async_refresh()  # the group switches wait for Pushover; setup not
+        else:  # the entry is usable at once: the quota and the groups follow when they can
+            entry.async_create_background_task(
+                hass, _async_refresh_all(quota, groups), f"{DOMAIN} first refresh"
+            )
         entry.runtime_data = SenderData(
             client=client,
             user_key=entry.data[CONF_USER_KEY],
@@ -149,7 +147,7 @@ async def _async_test_sender(client: PushoverClient, user_key: str) -> bool:
     starts reauth.
     """
     try:
-        await client.validate_user(user_key)
+        await client.validate_user(user_key, retries=0)  # unreachable: load now, hold
     except PushoverError as err:
         if not is_transient(err):
             with entry_errors(ConfigEntryNotReady, "setup_failed"):
@@ -157,6 +155,12 @@ async def _async_test_sender(client: PushoverClient, user_key: str) -> bool:
         _LOGGER.warning("Pushover cannot be reached (%s); messages are held until it answers", err)
         return False
     return True
+
+
+async def _async_refresh_all(quota: QuotaCoordinator, groups: GroupsCoordinator) -> None:
+    """Fetch the quota and the groups of an entry that was set up offline."""
+    await quota.async_refresh()
+    await groups.async_refresh()
 
 
 def _settings(entry: PushoverConfigEntry) -> tuple[Any, ...]:
@@ -194,22 +198,9 @@ async def async_remove_entry(hass: HomeAssistant, entry: PushoverConfigEntry) ->
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> bool:
-    """Migrate an entry of version 1.1: a sender's unique id becomes its key's digest.
+    """Migrate an entry from an older version (none exists yet beyond 1.1).
 
-    1.1 derived it from the token too, so a new token changed it. An entry whose user key
-    another entry already has keeps its old id (two applications for one key). Home
-    Assistant itself refuses entries of a newer version.
+    Home Assistant itself refuses entries of a newer major version; a newer minor version
+    of version 1 loads as it is.
     """
-    unique_id = entry.unique_id
-    if entry.data.get(CONF_ENTRY_TYPE) != ENTRY_TYPE_RECEIVER:
-        unique_id = sender_unique_id(entry.data[CONF_USER_KEY])
-        owner = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id)
-        if owner is not None and owner.entry_id != entry.entry_id:
-            _LOGGER.warning(
-                "%s sends to the same user key as %s; it keeps its old unique id",
-                entry.title,
-                owner.title,
-            )
-            unique_id = entry.unique_id
-    hass.config_entries.async_update_entry(entry, unique_id=unique_id, minor_version=2)
     return True

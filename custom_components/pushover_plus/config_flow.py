@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-import hashlib
 import ipaddress
 import logging
 from typing import Any
@@ -39,20 +38,6 @@ from homeassistant.helpers.selector import (
 from homeassistant.util import slugify
 from yarl import URL
 
-from .api import (
-    DEFAULT_BASE_URL,
-    PushoverAuthenticationError,
-    PushoverClient,
-    PushoverConnectionError,
-    PushoverError,
-    PushoverRequestError,
-    PushoverServerError,
-    PushoverTwoFactorRequiredError,
-    PushoverValidationError,
-    UserValidation,
-    validate_device_name,
-    validate_key,
-)
 from .compat import vol
 from .connection import request_slots
 from .const import (
@@ -76,6 +61,7 @@ from .const import (
     CONF_TWOFA,
     CONF_USE_WEBHOOK,
     CONF_USER_KEY,
+    CORE_DOMAIN,
     DEFAULT_DEVICE_NAME,
     DEFAULT_DUPLICATE_WINDOW,
     DEFAULT_HOLD_WHEN_OFFLINE,
@@ -90,11 +76,25 @@ from .const import (
     MIN_RECEIPT_POLL_INTERVAL,
     SUBENTRY_TYPE_RECIPIENT,
 )
-from .coordinator import PushoverConfigEntry
+from .data import PushoverConfigEntry, recipient_unique_id, sender_unique_id
+from .pushover import (
+    DEFAULT_BASE_URL,
+    PushoverAuthenticationError,
+    PushoverClient,
+    PushoverConnectionError,
+    PushoverError,
+    PushoverRequestError,
+    PushoverServerError,
+    PushoverTwoFactorRequiredError,
+    PushoverValidationError,
+    RefusalReason,
+    UserValidation,
+    validate_device_name,
+    validate_key,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
-CORE_DOMAIN = "pushover"
 CORE_API_URL = DEFAULT_BASE_URL
 CORE_API_KEY = "api_key"
 DEFAULT_TITLE = "Pushover"
@@ -142,20 +142,6 @@ def with_api_url[DataT: dict[str, Any]](data: DataT, api_url: str) -> DataT:
     if api_url != DEFAULT_BASE_URL:
         data[CONF_API_URL] = api_url
     return data
-
-
-def sender_unique_id(user_key: str) -> str:
-    """Return the unique id of a sender: a digest of its user or group key (no secret).
-
-    The key is what the entry belongs to and what a new token leaves unchanged, so the id
-    stays the same through reauthentication and reconfiguration.
-    """
-    return hashlib.sha256(user_key.encode()).hexdigest()[:32]
-
-
-def legacy_sender_unique_id(api_token: str, user_key: str) -> str:
-    """Return the unique id that entries of version 1.1 had (a digest of token and key)."""
-    return hashlib.sha256(f"{api_token}:{user_key}".encode()).hexdigest()[:32]
 
 
 def normalize_api_url(value: str) -> str | None:
@@ -235,11 +221,11 @@ def key_format_errors(**keys: str) -> dict[str, str]:
 
 def _sender_errors(err: PushoverError) -> tuple[dict[str, str], dict[str, str]]:
     """Return form errors and placeholders for a failed credential check."""
-    if isinstance(err, PushoverRequestError) and err.reason == "no_active_devices":
+    if isinstance(err, PushoverRequestError) and err.reason is RefusalReason.NO_ACTIVE_DEVICES:
         return {CONF_USER_KEY: "no_active_devices"}, {}
     if isinstance(err, PushoverAuthenticationError):
-        # Only the token and the user key are checked; both refusals name their parameter.
-        if err.parameter == "token":
+        # Only the token and the user key are checked.
+        if err.reason is RefusalReason.TOKEN_REJECTED:
             return {CONF_API_TOKEN: "invalid_api_token"}, {}
         return {CONF_USER_KEY: "invalid_user_key"}, {}
     return _request_errors(err)
@@ -267,7 +253,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a sender (application) or a receiver (Open Client device)."""
 
     VERSION = 1
-    MINOR_VERSION = 2
+    MINOR_VERSION = 1
 
     def __init__(self) -> None:
         """Initialize the flow."""
@@ -343,8 +329,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             api_url = normalize_api_url(_api_url(user_input))
             errors = key_format_errors(api_token=api_token, user_key=user_key)
             if not errors:
-                await self.async_set_unique_id(sender_unique_id(user_key))
-                self._abort_if_unique_id_configured()
+                await self._async_abort_if_sender_configured(api_token, user_key)
                 errors = api_url_error(api_url)
             if not errors:
                 assert api_url is not None
@@ -363,6 +348,16 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders=placeholders,
         )
 
+    async def _async_abort_if_sender_configured(self, api_token: str, user_key: str) -> None:
+        """Abort when an entry already sends with this token to this key.
+
+        The entries' data are compared as well as the unique ids: an entry keeps the id of
+        its first token through reauthentication and reconfiguration.
+        """
+        await self.async_set_unique_id(sender_unique_id(api_token, user_key))
+        self._abort_if_unique_id_configured()
+        self._async_abort_entries_match({CONF_API_TOKEN: api_token, CONF_USER_KEY: user_key})
+
     def _default_options(self) -> dict[str, Any]:
         return {
             CONF_HOLD_WHEN_OFFLINE: DEFAULT_HOLD_WHEN_OFFLINE,
@@ -379,13 +374,20 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
 
     def _core_entries_to_import(self) -> list[ConfigEntry]:
         """Return core pushover entries that have no Pushover Plus counterpart yet."""
-        existing = {entry.unique_id for entry in self._async_current_entries()}
+        current = self._async_current_entries()
+        existing = {entry.unique_id for entry in current}
+        existing.update(
+            sender_unique_id(entry.data[CONF_API_TOKEN], entry.data[CONF_USER_KEY])
+            for entry in current
+            if CONF_API_TOKEN in entry.data
+        )
         return [
             entry
             for entry in self.hass.config_entries.async_entries(CORE_DOMAIN)
             if CORE_API_KEY in entry.data
             and CONF_USER_KEY in entry.data
-            and sender_unique_id(entry.data[CONF_USER_KEY]) not in existing
+            and sender_unique_id(entry.data[CORE_API_KEY], entry.data[CONF_USER_KEY])
+            not in existing
         ]
 
     async def async_step_import_core(
@@ -431,8 +433,9 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             # given when set up, which renaming the entry leaves unchanged.
             CONF_LEGACY_SERVICE: slugify(core.data.get(CONF_NAME) or core.title),
         }
-        await self.async_set_unique_id(sender_unique_id(core.data[CONF_USER_KEY]))
-        self._abort_if_unique_id_configured()
+        await self._async_abort_if_sender_configured(
+            core.data[CORE_API_KEY], core.data[CONF_USER_KEY]
+        )
         self.context["title_placeholders"] = {"name": core.title}
         return await self.async_step_import_confirm()
 
@@ -489,7 +492,10 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         placeholders: dict[str, str] = {"name": entry.title}
         if user_input is not None:
             api_token = user_input[CONF_API_TOKEN].strip()
+            # The user key is the entry's own, so it stays with its account; the unique id
+            # (a digest of the first token) stays as it is. Another entry's token aborts.
             user_key = entry.data[CONF_USER_KEY]
+            self._async_abort_entries_match({CONF_API_TOKEN: api_token, CONF_USER_KEY: user_key})
             errors, extra = await self._async_check_sender(
                 api_token, user_key, entry.data.get(CONF_API_URL, DEFAULT_BASE_URL)
             )
@@ -520,9 +526,14 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             api_url = normalize_api_url(_api_url(user_input))
             errors = key_format_errors(api_token=api_token, user_key=user_key)
             if not errors:
-                # Another user or group key is another entry, not a change of this one.
-                await self.async_set_unique_id(sender_unique_id(user_key))
-                self._abort_if_unique_id_mismatch(reason="wrong_account")
+                # Another user or group key is another entry, not a change of this one. The
+                # unique id holds the first token too, so _abort_if_unique_id_mismatch would
+                # refuse a new token: the keys are compared instead, and the id never changes.
+                if user_key != entry.data[CONF_USER_KEY]:
+                    return self.async_abort(reason="wrong_account")
+                self._async_abort_entries_match(
+                    {CONF_API_TOKEN: api_token, CONF_USER_KEY: user_key}
+                )
                 errors = api_url_error(api_url)
             if not errors:
                 assert api_url is not None
@@ -724,7 +735,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._secret, name, force=force
             )
         except PushoverRequestError as err:
-            if err.reason == "name_taken" and not force:
+            if err.reason is RefusalReason.NAME_TAKEN and not force:
                 return await self.async_step_device_taken()
             errors = {CONF_DEVICE_NAME: "device_name_refused"}
             return errors, {"error": str(err)}
@@ -871,7 +882,7 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
         if user_input is not None:
             user_key = user_input[CONF_USER_KEY].strip()
             entry = self._get_entry()
-            unique_id = hashlib.sha256(user_key.encode()).hexdigest()[:32]
+            unique_id = recipient_unique_id(user_key)
             if user_key == entry.data[CONF_USER_KEY]:
                 return self.async_abort(reason="entry_user_key")
             if any(sub.unique_id == unique_id for sub in entry.subentries.values()):

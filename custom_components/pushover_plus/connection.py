@@ -13,11 +13,11 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util.hass_dict import HassKey
 from yarl import URL
 
-from .api import DEFAULT_BASE_URL, DEFAULT_WEBSOCKET_URL, PushoverClient, RequestSlots
 from .const import CONF_API_TOKEN, CONF_API_URL, DOMAIN
+from .pushover import DEFAULT_BASE_URL, DEFAULT_WEBSOCKET_URL, PushoverClient, RequestSlots
 
 if TYPE_CHECKING:
-    from .coordinator import PushoverConfigEntry
+    from .data import PushoverConfigEntry
 
 REQUEST_SLOTS: HassKey[dict[str, RequestSlots]] = HassKey(f"{DOMAIN}_request_slots")
 

@@ -1,23 +1,16 @@
-"""Runtime data and data update coordinators of Pushover Plus."""
+"""Data update coordinators of a sender entry: the quota and the delivery groups."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import logging
 from typing import TYPE_CHECKING
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .api import (
-    GroupInfo,
-    Limits,
-    PushoverClient,
-)
 from .const import (
     DOMAIN,
     GROUPS_IDLE_UPDATE_INTERVAL,
@@ -26,42 +19,16 @@ from .const import (
     QUOTA_UPDATE_INTERVAL,
 )
 from .errors import entry_errors
+from .pushover import (
+    GroupInfo,
+    Limits,
+    PushoverClient,
+)
 
 if TYPE_CHECKING:
-    from .receipts import ReceiptTracker
-    from .receiver import OpenClientListener
-    from .sender import MessageSender
+    from .data import PushoverConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
-
-type PushoverConfigEntry = ConfigEntry[SenderData | ReceiverData]
-
-
-@dataclass(slots=True)
-class SenderData:
-    """Runtime data of a sender (application) entry."""
-
-    client: PushoverClient
-    user_key: str
-    quota: QuotaCoordinator
-    sender: MessageSender
-    receipts: ReceiptTracker
-    groups: GroupsCoordinator
-
-
-@dataclass(slots=True)
-class ReceiverData:
-    """Runtime data of a receiver (Open Client device) entry."""
-
-    client: PushoverClient
-    listener: OpenClientListener
-
-
-def sender_data(entry: ConfigEntry) -> SenderData:
-    """Return the runtime data of a loaded sender entry."""
-    data = entry.runtime_data
-    assert isinstance(data, SenderData)
-    return data
 
 
 class QuotaCoordinator(DataUpdateCoordinator[Limits]):

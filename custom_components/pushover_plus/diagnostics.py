@@ -18,7 +18,7 @@ from .const import (
     CONF_USER_KEY,
     CONF_WEBHOOK_ID,
 )
-from .coordinator import PushoverConfigEntry, ReceiverData, SenderData
+from .data import PushoverConfigEntry, ReceiverData, SenderData
 
 TO_REDACT = {
     CONF_API_TOKEN,

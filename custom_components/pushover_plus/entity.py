@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
@@ -12,7 +12,9 @@ from homeassistant.helpers.update_coordinator import (
 )
 
 from .const import CONF_ENTRY_TYPE, CONFIGURATION_URL, DOMAIN, ENTRY_TYPE_RECEIVER, MANUFACTURER
-from .coordinator import PushoverConfigEntry
+
+if TYPE_CHECKING:
+    from .data import PushoverConfigEntry
 
 
 def entry_device_info(entry: PushoverConfigEntry) -> DeviceInfo:

@@ -17,17 +17,21 @@ from homeassistant.exceptions import (
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .api import (
+from .const import DOMAIN
+from .pushover import (
     PushoverAuthenticationError,
     PushoverError,
     PushoverQuotaExceededError,
     PushoverRequestError,
     PushoverServerError,
     PushoverValidationError,
+    RefusalReason,
 )
-from .const import DOMAIN
 
 _LOGGER = logging.getLogger(__name__)
+
+# Refusals of what the entry holds (a new login or token is needed), not of one call.
+ENTRY_CREDENTIALS = frozenset({RefusalReason.TOKEN_REJECTED, RefusalReason.SECRET_REJECTED})
 
 
 def validation_error(err: PushoverValidationError) -> ServiceValidationError:
@@ -46,9 +50,9 @@ def home_assistant_error(
     hass: HomeAssistant, entry: ConfigEntry, err: PushoverError
 ) -> HomeAssistantError:
     """Return the Home Assistant error for a failed request; start reauth when needed."""
-    if isinstance(err, PushoverValidationError) and err.status is None:
+    if isinstance(err, PushoverValidationError):
         return validation_error(err)
-    if isinstance(err, PushoverAuthenticationError) and err.parameter in ("token", "secret"):
+    if isinstance(err, PushoverAuthenticationError) and err.reason in ENTRY_CREDENTIALS:
         entry.async_start_reauth(hass)
         return HomeAssistantError(
             translation_domain=DOMAIN,
@@ -62,7 +66,7 @@ def home_assistant_error(
             translation_key="quota_exceeded",
             translation_placeholders={"error": str(err), "reset": reset},
         )
-    if isinstance(err, PushoverRequestError | PushoverValidationError):
+    if isinstance(err, PushoverRequestError):
         return HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="request_refused",

@@ -17,7 +17,7 @@ from .const import (
     SIGNAL_MESSAGE,
     SIGNAL_RECEIPT,
 )
-from .coordinator import PushoverConfigEntry, ReceiverData
+from .data import PushoverConfigEntry, ReceiverData
 from .entity import PushoverEntity
 from .receiver import OpenClientListener
 

@@ -24,7 +24,6 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
-from .api import Message
 from .const import (
     CONF_DUPLICATE_WINDOW,
     CONF_QUOTA_RESERVE,
@@ -40,7 +39,9 @@ from .const import (
     ISSUE_QUOTA_RESERVE,
     STATUS_SUPPRESSED,
 )
-from .coordinator import PushoverConfigEntry, QuotaCoordinator
+from .coordinator import QuotaCoordinator
+from .data import PushoverConfigEntry
+from .pushover import Message
 
 _LOGGER = logging.getLogger(__name__)
 

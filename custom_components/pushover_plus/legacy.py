@@ -41,20 +41,9 @@ from homeassistant.helpers.service import async_set_service_schema
 from homeassistant.util import dt as dt_util, slugify
 from homeassistant.util.hass_dict import HassKey
 
-from .api import PushoverError, PushoverRequestError
 from .compat import vol
-from .config_flow import CORE_DOMAIN
 from .const import (
-    CONF_CORE_ENTRY_ID,
-    CONF_LEGACY_SERVICE,
-    DOMAIN,
-    ISSUE_LEGACY_SERVICE_CORE,
-    ISSUE_LEGACY_SERVICE_TAKEN,
-    RECEIPT_CANCELED,
-)
-from .coordinator import PushoverConfigEntry, SenderData, sender_data
-from .errors import call_api, home_assistant_error
-from .messages import (
+    ATTR_ATTACHMENT,
     ATTR_ATTACHMENT_PATH,
     ATTR_DEVICES,
     ATTR_EXPIRE,
@@ -63,28 +52,32 @@ from .messages import (
     ATTR_PRIORITY,
     ATTR_RETRY,
     ATTR_SOUND,
+    ATTR_TAG,
     ATTR_TAGS,
     ATTR_TIMESTAMP,
     ATTR_TITLE,
     ATTR_TTL,
     ATTR_URL,
     ATTR_URL_TITLE,
-    MAX_TIMESTAMP,
-    MIN_TIMESTAMP,
-    TAG_PATTERN,
-    build_message,
-    whole_number,
+    CONF_CORE_ENTRY_ID,
+    CONF_LEGACY_SERVICE,
+    CORE_DOMAIN,
+    DOMAIN,
+    ISSUE_LEGACY_SERVICE_CORE,
+    ISSUE_LEGACY_SERVICE_TAKEN,
+    RECEIPT_CANCELED,
 )
+from .data import PushoverConfigEntry, SenderData, sender_data
+from .errors import call_api, home_assistant_error, validation_error
+from .messages import MAX_TIMESTAMP, MIN_TIMESTAMP, build_message, whole_number
+from .pushover import PushoverError, PushoverRequestError, PushoverValidationError, validate_tag
 
 _LOGGER = logging.getLogger(__name__)
 
 CORE_MODULE = f"homeassistant.components.{CORE_DOMAIN}"
 SERVICE_CANCEL = "cancel"
 ATTR_ENTRY_ID = "entry_id"
-ATTR_TAG = "tag"
-# data fields of the built-in notify action that are not send_message fields
-ATTR_ATTACHMENT = "attachment"
-ATTR_CALLBACK_URL = "callback_url"
+ATTR_CALLBACK_URL = "callback_url"  # a field of the built-in notify action's data
 TEXT_FIELDS = (ATTR_URL, ATTR_URL_TITLE, ATTR_SOUND)
 NUMBER_FIELDS = (ATTR_PRIORITY, ATTR_RETRY, ATTR_EXPIRE, ATTR_TTL)
 
@@ -337,8 +330,11 @@ async def async_cancel(call: ServiceCall) -> None:
     """pushover.cancel: stop the emergency alerts with the tag, or all tagged ones."""
     hass = call.hass
     tag = str(call.data.get(ATTR_TAG) or "").strip()
-    if tag and not TAG_PATTERN.match(tag):
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="tag_invalid")
+    if tag:
+        try:
+            validate_tag(tag)
+        except PushoverValidationError as err:
+            raise validation_error(err) from None
     for entry in _cancel_targets(hass, call.data.get(ATTR_ENTRY_ID)):
         runtime = sender_data(entry)
         if tag:

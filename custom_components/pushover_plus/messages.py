@@ -22,36 +22,39 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 from yarl import URL
 
-from .api import (
+from .const import (
+    ATTR_ATTACHMENT,
+    ATTR_ATTACHMENT_PATH,
+    ATTR_ATTACHMENT_URL,
+    ATTR_DEVICES,
+    ATTR_EXPIRE,
+    ATTR_HTML,
+    ATTR_MESSAGE,
+    ATTR_MONOSPACE,
+    ATTR_PRIORITY,
+    ATTR_RETRY,
+    ATTR_SOUND,
+    ATTR_TAGS,
+    ATTR_TIMESTAMP,
+    ATTR_TITLE,
+    ATTR_TTL,
+    ATTR_URL,
+    ATTR_URL_TITLE,
+    DOMAIN,
+    PRIORITIES,
+)
+from .errors import validation_error
+from .pushover import (
     MAX_ATTACHMENT_BYTES,
     Attachment,
     Message,
     PushoverValidationError,
     validate_message,
+    validate_tag,
 )
-from .const import DOMAIN, PRIORITIES
-from .errors import validation_error
 
 _LOGGER = logging.getLogger(__name__)
 
-ATTR_MESSAGE = "message"
-ATTR_TITLE = "title"
-ATTR_DEVICES = "devices"
-ATTR_PRIORITY = "priority"
-ATTR_RETRY = "retry"
-ATTR_EXPIRE = "expire"
-ATTR_TAGS = "tags"
-ATTR_SOUND = "sound"
-ATTR_TIMESTAMP = "timestamp"
-ATTR_TTL = "ttl"
-ATTR_URL = "url"
-ATTR_URL_TITLE = "url_title"
-ATTR_HTML = "html"
-ATTR_MONOSPACE = "monospace"
-ATTR_ATTACHMENT = "attachment"
-ATTR_ATTACHMENT_PATH = "attachment_path"
-ATTR_ATTACHMENT_URL = "attachment_url"
-ATTR_HOLD_WHEN_OFFLINE = "hold_when_offline"
 
 ATTACHMENT_SOURCES = (ATTR_ATTACHMENT, ATTR_ATTACHMENT_PATH, ATTR_ATTACHMENT_URL)
 DOWNLOAD_TIMEOUT = aiohttp.ClientTimeout(total=15)
@@ -60,8 +63,6 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MEDIA_PREFIX = "media-source://"
 CAMERA_PREFIX = "media-source://camera/"
 IMAGE_PREFIX = "media-source://image/"
-# A tag is kept with the receipt and used in the URL path of cancel_by_tag.
-TAG_PATTERN = re.compile(r"^[^,/?#%\\]{1,100}$")
 # Pushover documents no upper bounds for its integers; 32-bit ones it surely takes.
 MAX_WHOLE_NUMBER = 2**31 - 1
 WHOLE_NUMBER_PATTERN = re.compile(r"^[+-]?[0-9]{1,10}$")
@@ -118,8 +119,11 @@ def parse_priority(value: Any) -> int | None:
 def parse_tags(value: str | list[str] | None) -> list[str]:
     """Return the tags, each 1 to 100 characters that cancel_by_tag can name."""
     tags = split_list(value)
-    if not all(TAG_PATTERN.match(tag) for tag in tags):
-        raise _invalid("tag_invalid")
+    for tag in tags:
+        try:
+            validate_tag(tag)
+        except PushoverValidationError:
+            raise _invalid("tag_invalid") from None
     return tags
 
 

@@ -16,6 +16,11 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import (
+    ATTR_DEVICES,
+    ATTR_HOLD_WHEN_OFFLINE,
+    ATTR_MESSAGE,
+    ATTR_SOUND,
+    ATTR_TITLE,
     CONF_DEVICES,
     CONF_USER_KEY,
     DOMAIN,
@@ -23,16 +28,9 @@ from .const import (
     SIGNAL_RECIPIENTS,
     SUBENTRY_TYPE_RECIPIENT,
 )
-from .coordinator import PushoverConfigEntry, SenderData
+from .data import PushoverConfigEntry, sender_data
 from .entity import PushoverEntity
-from .messages import (
-    ATTR_DEVICES,
-    ATTR_HOLD_WHEN_OFFLINE,
-    ATTR_MESSAGE,
-    ATTR_SOUND,
-    ATTR_TITLE,
-    build_message,
-)
+from .messages import build_message
 
 PARALLEL_UPDATES = 0
 
@@ -83,9 +81,7 @@ class PushoverNotifyEntity(PushoverEntity, NotifyEntity):
         """Initialize for the entry's own user key or a recipient subentry."""
         key = "notify" if subentry is None else f"{subentry.subentry_id}_notify"
         super().__init__(entry, key)
-        data = entry.runtime_data
-        assert isinstance(data, SenderData)
-        self.runtime = data
+        self.runtime = sender_data(entry)
         if subentry is None:
             self.user_key: str = entry.data[CONF_USER_KEY]
             self.default_devices: list[str] = []

@@ -24,7 +24,17 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import STORAGE_DIR, Store
 from homeassistant.util import dt as dt_util
 
-from .api import (
+from .const import (
+    CONF_MAX_HELD_AGE,
+    DEFAULT_MAX_HELD_AGE_HOURS,
+    DOMAIN,
+    ISSUE_HELD_DROPPED,
+    ISSUE_HELD_REFUSED,
+    ISSUE_UNEXPECTED_RESPONSE,
+)
+from .data import PushoverConfigEntry, SenderData
+from .journal import Journal, Record
+from .pushover import (
     Attachment,
     Message,
     MessageResult,
@@ -36,16 +46,6 @@ from .api import (
     PushoverServerError,
     PushoverUnexpectedResponseError,
 )
-from .const import (
-    CONF_MAX_HELD_AGE,
-    DEFAULT_MAX_HELD_AGE_HOURS,
-    DOMAIN,
-    ISSUE_HELD_DROPPED,
-    ISSUE_HELD_REFUSED,
-    ISSUE_UNEXPECTED_RESPONSE,
-)
-from .coordinator import PushoverConfigEntry, SenderData
-from .journal import Journal, Record
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import logging
 import re
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
@@ -22,14 +22,6 @@ from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .api import (
-    MIN_POLL_INTERVAL_SECONDS,
-    PushoverAuthenticationError,
-    PushoverClient,
-    PushoverError,
-    PushoverRequestError,
-    Receipt,
-)
 from .const import (
     CONF_RECEIPT_POLL_INTERVAL,
     CONF_USE_WEBHOOK,
@@ -43,15 +35,25 @@ from .const import (
     RECEIPT_EXPIRED,
     SIGNAL_RECEIPT,
 )
-from .coordinator import PushoverConfigEntry
+from .pushover import (
+    DEVICE_NAME_PATTERN,
+    KEY_PATTERN,
+    MIN_POLL_INTERVAL_SECONDS,
+    PushoverAuthenticationError,
+    PushoverClient,
+    PushoverError,
+    PushoverRequestError,
+    Receipt,
+)
+
+if TYPE_CHECKING:
+    from .data import PushoverConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 
 STORE_VERSION = 1
 RECEIPT_MAX_AGE = timedelta(days=7)
 WEBHOOK_POLL_INTERVAL = timedelta(minutes=5)
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9]{30}$")
-DEVICE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,25}$")
 DIGITS_PATTERN = re.compile(r"^[0-9]{1,12}$")
 
 
@@ -371,6 +373,6 @@ def _well_formed(fields: dict[str, str]) -> bool:
         and KEY_PATTERN.match(fields["acknowledged_by"])
         and (
             not fields["acknowledged_by_device"]
-            or DEVICE_PATTERN.match(fields["acknowledged_by_device"])
+            or DEVICE_NAME_PATTERN.match(fields["acknowledged_by_device"])
         )
     )

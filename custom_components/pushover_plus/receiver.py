@@ -33,14 +33,6 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 
-from .api import (
-    PushFrame,
-    PushoverAuthenticationError,
-    PushoverClient,
-    PushoverError,
-    PushoverRequestError,
-    ReceivedMessage,
-)
 from .const import (
     CONF_DEVICE_ID,
     CONF_SECRET,
@@ -50,11 +42,20 @@ from .const import (
     ISSUE_RECEIVER_OTHER_SESSION,
     SIGNAL_MESSAGE,
 )
+from .pushover import (
+    PushFrame,
+    PushoverAuthenticationError,
+    PushoverClient,
+    PushoverError,
+    PushoverRequestError,
+    ReceivedMessage,
+    RefusalReason,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from .coordinator import PushoverConfigEntry
+    from .data import PushoverConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -90,10 +91,11 @@ def secret_rejected(err: PushoverError) -> bool:
     """Return whether Pushover refused the session secret (a new login is needed)."""
     if isinstance(err, PushoverAuthenticationError):
         return True
-    if not isinstance(err, PushoverRequestError) or not 400 <= err.status < 500:
-        return False
-    texts = [*err.errors, *err.parameters, str(err)]
-    return any("secret" in text.lower() for text in texts)
+    return (
+        isinstance(err, PushoverRequestError)
+        and 400 <= err.status < 500
+        and err.reason is RefusalReason.SECRET_REJECTED
+    )
 
 
 def describe(err: Exception) -> str:

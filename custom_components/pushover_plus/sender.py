@@ -7,13 +7,18 @@ from dataclasses import replace
 import logging
 import secrets
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
-from .api import (
+from .const import CONF_HOLD_WHEN_OFFLINE, DEFAULT_HOLD_WHEN_OFFLINE, STATUS_HELD, STATUS_SENT
+from .coordinator import QuotaCoordinator
+from .errors import home_assistant_error
+from .guard import QuotaGuard
+from .outbox import HeldMessage, Outbox, is_transient
+from .pushover import (
     Message,
     MessageResult,
     PushoverClient,
@@ -21,12 +26,10 @@ from .api import (
     PushoverError,
     PushoverQuotaExceededError,
 )
-from .const import CONF_HOLD_WHEN_OFFLINE, DEFAULT_HOLD_WHEN_OFFLINE, STATUS_HELD, STATUS_SENT
-from .coordinator import PushoverConfigEntry, QuotaCoordinator
-from .errors import home_assistant_error
-from .guard import QuotaGuard
-from .outbox import HeldMessage, Outbox, is_transient
 from .receipts import ReceiptTracker
+
+if TYPE_CHECKING:
+    from .data import PushoverConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -111,7 +114,7 @@ class MessageSender:
 
     async def _async_probe(self) -> None:
         """Ask Pushover for the quota: it answers once it can be reached again."""
-        self.quota.async_set_limits(await self.client.get_limits())
+        self.quota.async_set_limits(await self.client.get_limits(retries=0))
 
     async def _async_delivered(self, held: HeldMessage, result: MessageResult) -> None:
         """Follow the receipt of a message delivered from the outbox."""

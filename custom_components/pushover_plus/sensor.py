@@ -19,7 +19,6 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import Limits, PushoverClient, PushoverError
 from .const import (
     GUARD_DUPLICATE,
     GUARD_RATE_LIMIT,
@@ -27,10 +26,12 @@ from .const import (
     LICENSE_UPDATE_INTERVAL,
     SIGNAL_LICENSE_CREDITS,
 )
-from .coordinator import PushoverConfigEntry, QuotaCoordinator, ReceiverData, SenderData
+from .coordinator import QuotaCoordinator
+from .data import PushoverConfigEntry, ReceiverData, sender_data
 from .entity import PushoverCoordinatorEntity, PushoverEntity
 from .guard import QuotaGuard
 from .outbox import Outbox
+from .pushover import Limits, PushoverClient, PushoverError
 from .receipts import ReceiptTracker
 from .receiver import OpenClientListener, message_attributes
 
@@ -76,11 +77,10 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors of the entry: quota and alerts (sender), last message (receiver)."""
-    data = entry.runtime_data
-    if isinstance(data, ReceiverData):
-        async_add_entities([LastMessageSensor(entry, data.listener)])
+    if isinstance(entry.runtime_data, ReceiverData):
+        async_add_entities([LastMessageSensor(entry, entry.runtime_data.listener)])
         return
-    assert isinstance(data, SenderData)
+    data = sender_data(entry)
     async_add_entities(QuotaSensor(data.quota, entry, description) for description in QUOTA_SENSORS)
     async_add_entities(
         [

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from datetime import datetime
-import re
 from typing import Any
 
 from homeassistant.components.notify.const import DOMAIN as NOTIFY_DOMAIN
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -20,9 +19,46 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, service
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
-from .api import PushoverAuthenticationError, PushoverError, PushoverRequestError
 from .compat import vol
 from .const import (
+    ATTR_ADMIN,
+    ATTR_ATTACHMENT,
+    ATTR_ATTACHMENT_PATH,
+    ATTR_ATTACHMENT_URL,
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_COUNT,
+    ATTR_DEVICE,
+    ATTR_DEVICE_NAME,
+    ATTR_DEVICES,
+    ATTR_EMAIL,
+    ATTR_EXPIRE,
+    ATTR_GROUP,
+    ATTR_GROUP_KEY,
+    ATTR_HOLD_WHEN_OFFLINE,
+    ATTR_HTML,
+    ATTR_INSTANT,
+    ATTR_MEMO,
+    ATTR_MESSAGE,
+    ATTR_MONOSPACE,
+    ATTR_NAME,
+    ATTR_OS,
+    ATTR_PASSWORD,
+    ATTR_PERCENT,
+    ATTR_PRIORITY,
+    ATTR_RECEIPT,
+    ATTR_RETRY,
+    ATTR_SOUND,
+    ATTR_SUBSCRIPTION,
+    ATTR_SUBTEXT,
+    ATTR_TAG,
+    ATTR_TAGS,
+    ATTR_TEXT,
+    ATTR_TIMESTAMP,
+    ATTR_TITLE,
+    ATTR_TTL,
+    ATTR_URL,
+    ATTR_URL_TITLE,
+    ATTR_USER,
     CONF_ENTRY_TYPE,
     CONF_SECRET,
     CONF_TEAM_TOKEN,
@@ -31,40 +67,20 @@ from .const import (
     RECEIPT_CANCELED,
     SIGNAL_LICENSE_CREDITS,
 )
-from .coordinator import PushoverConfigEntry, ReceiverData, SenderData
-from .errors import call_api, home_assistant_error
+from .data import PushoverConfigEntry, SenderData, receiver_data, sender_data
+from .errors import call_api, home_assistant_error, validation_error
 from .messages import (
-    ATTR_ATTACHMENT,
-    ATTR_ATTACHMENT_PATH,
-    ATTR_ATTACHMENT_URL,
-    ATTR_DEVICES,
-    ATTR_EXPIRE,
-    ATTR_HOLD_WHEN_OFFLINE,
-    ATTR_HTML,
-    ATTR_MESSAGE,
-    ATTR_MONOSPACE,
-    ATTR_PRIORITY,
-    ATTR_RETRY,
-    ATTR_SOUND,
-    ATTR_TAGS,
-    ATTR_TIMESTAMP,
-    ATTR_TITLE,
-    ATTR_TTL,
-    ATTR_URL,
-    ATTR_URL_TITLE,
-    TAG_PATTERN,
     whole_number,
 )
-
-ATTR_CONFIG_ENTRY_ID = "config_entry_id"
-ATTR_RECEIPT = "receipt"
-ATTR_TAG = "tag"
-SERVICE_SEND_MESSAGE = "send_message"
-SERVICE_GET_RECEIPT = "get_receipt"
-SERVICE_CANCEL_RECEIPT = "cancel_receipt"
-SERVICE_CANCEL_BY_TAG = "cancel_by_tag"
-SERVICE_ACKNOWLEDGE = "acknowledge"
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9]{30}$")
+from .pushover import (
+    PushoverAuthenticationError,
+    PushoverError,
+    PushoverRequestError,
+    PushoverValidationError,
+    RefusalReason,
+    validate_receipt,
+    validate_tag,
+)
 
 _STRING_LIST = vol.Any(cv.string, [cv.string])
 # Numbers are checked by the action (whole_number) to give a translated error.
@@ -109,21 +125,14 @@ SEND_MESSAGE_SCHEMA = cv.make_entity_service_schema(
 def loaded_entry(
     hass: HomeAssistant, call: ServiceCall, *, receiver: bool = False
 ) -> PushoverConfigEntry:
-    """Return the loaded entry named by config_entry_id, of the expected type."""
-    entry_id: str = call.data[ATTR_CONFIG_ENTRY_ID]
-    entry: PushoverConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_found",
-            translation_placeholders={"entry_id": entry_id},
-        )
-    if entry.state is not ConfigEntryState.LOADED:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_loaded",
-            translation_placeholders={"name": entry.title},
-        )
+    """Return the loaded entry named by config_entry_id, of the expected type.
+
+    Home Assistant's helper says when the id is unknown, of another integration, or of
+    an entry that is not loaded.
+    """
+    entry: PushoverConfigEntry = service.async_get_config_entry(
+        hass, DOMAIN, call.data[ATTR_CONFIG_ENTRY_ID]
+    )
     if (entry.data.get(CONF_ENTRY_TYPE) == ENTRY_TYPE_RECEIVER) != receiver:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -136,9 +145,7 @@ def loaded_entry(
 def loaded_sender(hass: HomeAssistant, call: ServiceCall) -> tuple[PushoverConfigEntry, SenderData]:
     """Return a loaded sender entry and its runtime data."""
     entry = loaded_entry(hass, call)
-    data = entry.runtime_data
-    assert isinstance(data, SenderData)
-    return entry, data
+    return entry, sender_data(entry)
 
 
 RECEIPT_SCHEMA = vol.Schema(
@@ -149,12 +156,22 @@ TAG_SCHEMA = vol.Schema(
 )
 
 
+def checked(validate: Callable[[str], None], value: str) -> str:
+    """Return ``value`` once the client's own check passes, or its translated error.
+
+    The client checks again when called: the rule lives in one place, and a bad entry id
+    and a bad value are reported in the same order for every action.
+    """
+    try:
+        validate(value)
+    except PushoverValidationError as err:
+        raise validation_error(err) from None
+    return value
+
+
 def checked_receipt(call: ServiceCall) -> str:
     """Return the receipt of the call or raise a translated error before any request."""
-    receipt: str = call.data[ATTR_RECEIPT].strip()
-    if not KEY_PATTERN.match(receipt):
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="receipt_invalid")
-    return receipt
+    return checked(validate_receipt, call.data[ATTR_RECEIPT].strip())
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -191,9 +208,7 @@ async def async_cancel_receipt(call: ServiceCall) -> None:
 
 async def async_cancel_by_tag(call: ServiceCall) -> ServiceResponse:
     """Stop the retries of every emergency alert sent with a tag."""
-    tag: str = call.data[ATTR_TAG].strip()
-    if not TAG_PATTERN.match(tag):
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="tag_invalid")
+    tag = checked(validate_tag, call.data[ATTR_TAG].strip())
     entry, data = loaded_sender(call.hass, call)
     canceled = await call_api(call.hass, entry, data.client.cancel_by_tag(tag))
     data.receipts.async_finish_tag(tag)
@@ -204,49 +219,11 @@ async def async_acknowledge(call: ServiceCall) -> None:
     """Acknowledge an emergency message as the receiver's Open Client device."""
     receipt = checked_receipt(call)
     entry = loaded_entry(call.hass, call, receiver=True)
-    data = entry.runtime_data
-    assert isinstance(data, ReceiverData)
-    await call_api(
-        call.hass, entry, data.client.acknowledge_receipt(entry.data[CONF_SECRET], receipt)
-    )
+    client = receiver_data(entry).client
+    await call_api(call.hass, entry, client.acknowledge_receipt(entry.data[CONF_SECRET], receipt))
 
 
 # ---------------------------------------------------------------- management actions
-
-ATTR_USER = "user"
-ATTR_DEVICE = "device"
-ATTR_TEXT = "text"
-ATTR_SUBTEXT = "subtext"
-ATTR_COUNT = "count"
-ATTR_PERCENT = "percent"
-ATTR_GROUP_KEY = "group_key"
-ATTR_NAME = "name"
-ATTR_MEMO = "memo"
-ATTR_EMAIL = "email"
-ATTR_PASSWORD = "password"  # noqa: S105 - a field name
-ATTR_INSTANT = "instant"
-ATTR_ADMIN = "admin"
-ATTR_GROUP = "group"
-ATTR_OS = "os"
-ATTR_SUBSCRIPTION = "subscription"
-ATTR_DEVICE_NAME = "device_name"
-SERVICE_UPDATE_GLANCE = "update_glance"
-SERVICE_VALIDATE_USER = "validate_user"
-SERVICE_LIST_SOUNDS = "list_sounds"
-SERVICE_GET_LIMITS = "get_limits"
-SERVICE_CREATE_GROUP = "create_group"
-SERVICE_LIST_GROUPS = "list_groups"
-SERVICE_GET_GROUP = "get_group"
-SERVICE_RENAME_GROUP = "rename_group"
-SERVICE_GROUP_ADD_USER = "group_add_user"
-SERVICE_GROUP_REMOVE_USER = "group_remove_user"
-SERVICE_GROUP_ENABLE_USER = "group_enable_user"
-SERVICE_GROUP_DISABLE_USER = "group_disable_user"
-SERVICE_TEAM_ADD_USER = "team_add_user"
-SERVICE_TEAM_REMOVE_USER = "team_remove_user"
-SERVICE_ASSIGN_LICENSE = "assign_license"
-SERVICE_GET_LICENSE_CREDITS = "get_license_credits"
-SERVICE_MIGRATE_SUBSCRIPTION = "migrate_subscription"
 
 
 def _entry_schema(fields: dict[Any, Any] | None = None) -> vol.Schema:
@@ -338,12 +315,14 @@ async def async_update_glance(call: ServiceCall) -> None:
     )
 
 
+USER_VERDICTS = frozenset(
+    {RefusalReason.USER_INVALID, RefusalReason.DEVICE_INVALID, RefusalReason.NO_ACTIVE_DEVICES}
+)
+
+
 def _refuses_user(err: PushoverRequestError) -> bool:
     """Tell a verdict on the user or device (an answer) from a failed request."""
-    parameters = err.parameters
-    return parameters.get("token") != "invalid" and not parameters.keys().isdisjoint(
-        {"user", "device"}
-    )
+    return err.reason in USER_VERDICTS
 
 
 async def async_validate_user(call: ServiceCall) -> ServiceResponse:
@@ -470,9 +449,9 @@ async def async_group_member(call: ServiceCall) -> None:
     """Remove, enable or disable a member of a delivery group."""
     entry, data = loaded_sender(call.hass, call)
     actions: dict[str, Callable[[str, str, str | None], Awaitable[None]]] = {
-        SERVICE_GROUP_REMOVE_USER: data.client.group_remove_user,
-        SERVICE_GROUP_ENABLE_USER: data.client.group_enable_user,
-        SERVICE_GROUP_DISABLE_USER: data.client.group_disable_user,
+        "group_remove_user": data.client.group_remove_user,
+        "group_enable_user": data.client.group_enable_user,
+        "group_disable_user": data.client.group_disable_user,
     }
     await call_api(
         call.hass,
@@ -589,116 +568,79 @@ async def async_migrate_subscription(call: ServiceCall) -> ServiceResponse:
     return {"subscribed_user_key": subscribed}
 
 
-def _register_admin_action(
-    hass: HomeAssistant,
-    name: str,
-    handler: Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]],
-    schema: vol.Schema,
-    supports_response: SupportsResponse = SupportsResponse.NONE,
-) -> None:
-    """Register an action that changes the Pushover account: administrators only.
+type ActionHandler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]
 
-    Anyone else gets Home Assistant's Unauthorized error before the action runs.
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """How an action is registered; ``admin`` for those that change the Pushover account.
+
+    Anyone but an administrator gets Home Assistant's Unauthorized error before an
+    ``admin`` action runs.
     """
-    service.async_register_admin_service(
-        hass, DOMAIN, name, handler, schema=schema, supports_response=supports_response
-    )
+
+    handler: ActionHandler
+    schema: vol.Schema
+    response: SupportsResponse = SupportsResponse.NONE
+    admin: bool = False
+
+
+ONLY = SupportsResponse.ONLY
+OPTIONAL = SupportsResponse.OPTIONAL
+ACTIONS: dict[str, Action] = {
+    "get_receipt": Action(async_get_receipt, RECEIPT_SCHEMA, ONLY),
+    "cancel_receipt": Action(async_cancel_receipt, RECEIPT_SCHEMA),
+    "acknowledge": Action(async_acknowledge, RECEIPT_SCHEMA),
+    "cancel_by_tag": Action(async_cancel_by_tag, TAG_SCHEMA, OPTIONAL),
+    "update_glance": Action(async_update_glance, GLANCE_SCHEMA),
+    "validate_user": Action(async_validate_user, VALIDATE_USER_SCHEMA, ONLY),
+    "list_sounds": Action(async_list_sounds, ENTRY_SCHEMA, ONLY),
+    "get_limits": Action(async_get_limits, ENTRY_SCHEMA, ONLY),
+    "list_groups": Action(async_list_groups, ENTRY_SCHEMA, ONLY),
+    "get_group": Action(async_get_group, GROUP_SCHEMA, ONLY),
+    "get_license_credits": Action(async_get_license_credits, ENTRY_SCHEMA, ONLY),
+    "create_group": Action(async_create_group, CREATE_GROUP_SCHEMA, OPTIONAL, admin=True),
+    "rename_group": Action(async_rename_group, RENAME_GROUP_SCHEMA, admin=True),
+    "group_add_user": Action(async_group_add_user, ADD_MEMBER_SCHEMA, admin=True),
+    "group_remove_user": Action(async_group_member, MEMBER_SCHEMA, admin=True),
+    "group_enable_user": Action(async_group_member, MEMBER_SCHEMA, admin=True),
+    "group_disable_user": Action(async_group_member, MEMBER_SCHEMA, admin=True),
+    "team_add_user": Action(async_team_add_user, TEAM_ADD_SCHEMA, admin=True),
+    "team_remove_user": Action(async_team_remove_user, TEAM_REMOVE_SCHEMA, admin=True),
+    "assign_license": Action(async_assign_license, LICENSE_SCHEMA, OPTIONAL, admin=True),
+    "migrate_subscription": Action(
+        async_migrate_subscription, MIGRATE_SCHEMA, OPTIONAL, admin=True
+    ),
+}
 
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register every action of the integration."""
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_GET_RECEIPT,
-        async_get_receipt,
-        schema=RECEIPT_SCHEMA,
-        supports_response=SupportsResponse.ONLY,
-    )
-    hass.services.async_register(
-        DOMAIN, SERVICE_CANCEL_RECEIPT, async_cancel_receipt, schema=RECEIPT_SCHEMA
-    )
-    hass.services.async_register(
-        DOMAIN, SERVICE_ACKNOWLEDGE, async_acknowledge, schema=RECEIPT_SCHEMA
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_CANCEL_BY_TAG,
-        async_cancel_by_tag,
-        schema=TAG_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
+    for name, action in ACTIONS.items():
+        if action.admin:
+            service.async_register_admin_service(
+                hass,
+                DOMAIN,
+                name,
+                action.handler,
+                schema=action.schema,
+                supports_response=action.response,
+            )
+        else:
+            hass.services.async_register(
+                DOMAIN,
+                name,
+                action.handler,
+                schema=action.schema,
+                supports_response=action.response,
+            )
     service.async_register_platform_entity_service(
         hass,
         DOMAIN,
-        SERVICE_SEND_MESSAGE,
+        "send_message",
         entity_domain=NOTIFY_DOMAIN,
         schema=SEND_MESSAGE_SCHEMA,
         func="async_send_pushover",
         supports_response=SupportsResponse.OPTIONAL,
-    )
-    hass.services.async_register(
-        DOMAIN, SERVICE_UPDATE_GLANCE, async_update_glance, schema=GLANCE_SCHEMA
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_VALIDATE_USER,
-        async_validate_user,
-        schema=VALIDATE_USER_SCHEMA,
-        supports_response=SupportsResponse.ONLY,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_LIST_SOUNDS,
-        async_list_sounds,
-        schema=ENTRY_SCHEMA,
-        supports_response=SupportsResponse.ONLY,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_GET_LIMITS,
-        async_get_limits,
-        schema=ENTRY_SCHEMA,
-        supports_response=SupportsResponse.ONLY,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_LIST_GROUPS,
-        async_list_groups,
-        schema=ENTRY_SCHEMA,
-        supports_response=SupportsResponse.ONLY,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_GET_GROUP,
-        async_get_group,
-        schema=GROUP_SCHEMA,
-        supports_response=SupportsResponse.ONLY,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_GET_LICENSE_CREDITS,
-        async_get_license_credits,
-        schema=ENTRY_SCHEMA,
-        supports_response=SupportsResponse.ONLY,
-    )
-    # Groups, team, licenses and subscriptions change the account.
-    optional = SupportsResponse.OPTIONAL
-    _register_admin_action(
-        hass, SERVICE_CREATE_GROUP, async_create_group, CREATE_GROUP_SCHEMA, optional
-    )
-    _register_admin_action(hass, SERVICE_RENAME_GROUP, async_rename_group, RENAME_GROUP_SCHEMA)
-    _register_admin_action(hass, SERVICE_GROUP_ADD_USER, async_group_add_user, ADD_MEMBER_SCHEMA)
-    _register_admin_action(hass, SERVICE_GROUP_REMOVE_USER, async_group_member, MEMBER_SCHEMA)
-    _register_admin_action(hass, SERVICE_GROUP_ENABLE_USER, async_group_member, MEMBER_SCHEMA)
-    _register_admin_action(hass, SERVICE_GROUP_DISABLE_USER, async_group_member, MEMBER_SCHEMA)
-    _register_admin_action(hass, SERVICE_TEAM_ADD_USER, async_team_add_user, TEAM_ADD_SCHEMA)
-    _register_admin_action(
-        hass, SERVICE_TEAM_REMOVE_USER, async_team_remove_user, TEAM_REMOVE_SCHEMA
-    )
-    _register_admin_action(
-        hass, SERVICE_ASSIGN_LICENSE, async_assign_license, LICENSE_SCHEMA, optional
-    )
-    _register_admin_action(
-        hass, SERVICE_MIGRATE_SUBSCRIPTION, async_migrate_subscription, MIGRATE_SCHEMA, optional
     )

@@ -12,11 +12,12 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import GroupMember
 from .const import DOMAIN, MANUFACTURER
-from .coordinator import GroupsCoordinator, PushoverConfigEntry, sender_data
+from .coordinator import GroupsCoordinator
+from .data import PushoverConfigEntry, sender_data
 from .entity import PushoverCoordinatorEntity
 from .errors import call_api
+from .pushover import GroupMember
 
 PARALLEL_UPDATES = 1
 

@@ -1,0 +1,1 @@
+"""Tests of the Pushover client package (pushover/), free of Home Assistant."""
