@@ -82,8 +82,7 @@ def sender(hass: HomeAssistant, simulator: PushoverSimulator) -> MockConfigEntry
         domain=DOMAIN,
         entry_id="01SENDER00000000000000000",
         title="Home",
-        unique_id=sender_unique_id(USER),
-        minor_version=2,
+        unique_id=sender_unique_id(TOKEN, USER),
         data={
             CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER,
             CONF_API_TOKEN: TOKEN,
