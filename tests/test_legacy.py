@@ -37,7 +37,7 @@ from custom_components.pushover_plus.legacy import LegacyNotifyService, async_ca
 from pushover_simulator import PushoverSimulator
 
 from . import core_library
-from .conftest import Account, later
+from .conftest import Account, add_receiver_entry, later
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 INTERNAL_TAG = re.compile(r"^pp[0-9a-f]{16}$")  # sender.py tags every held emergency
@@ -531,7 +531,13 @@ async def test_cancel_finds_the_entry_and_checks_its_input(
 
     with pytest.raises(ServiceValidationError) as err:
         await cancel(hass, entry_id="nope", tag="oven")
-    assert err.value.translation_key == "entry_not_found"
+    assert err.value.translation_key == "service_config_entry_not_found"
+    receiver, _ = await add_receiver_entry(hass, simulator)
+    assert await hass.config_entries.async_setup(receiver.entry_id)
+    await hass.async_block_till_done()
+    with pytest.raises(ServiceValidationError) as err:
+        await cancel(hass, entry_id=receiver.entry_id, tag="oven")
+    assert err.value.translation_key == "entry_wrong_type"
     with pytest.raises(ServiceValidationError) as err:
         await cancel(hass, tag="a/b")
     assert err.value.translation_key == "tag_invalid"

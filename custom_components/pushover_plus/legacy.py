@@ -35,7 +35,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant, Service, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv, issue_registry as ir
+from homeassistant.helpers import config_validation as cv, issue_registry as ir, service
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.service import async_set_service_schema
 from homeassistant.util import dt as dt_util, slugify
@@ -310,20 +310,25 @@ def async_update_cancel(hass: HomeAssistant) -> None:
 def _cancel_targets(hass: HomeAssistant, entry_id: str | None) -> list[PushoverConfigEntry]:
     """Return the entries to cancel for: the one named (or copied from it), else all."""
     if entry_id is None:
-        return [service.entry for service in hass.data.get(DATA_LEGACY, {}).values()]
-    entries: list[PushoverConfigEntry] = [
+        return [legacy.entry for legacy in hass.data.get(DATA_LEGACY, {}).values()]
+    copies: list[PushoverConfigEntry] = [
         entry
         for entry in hass.config_entries.async_loaded_entries(DOMAIN)
-        if entry_id in (entry.entry_id, entry.data.get(CONF_CORE_ENTRY_ID))
+        if entry.data.get(CONF_CORE_ENTRY_ID) == entry_id
         and isinstance(entry.runtime_data, SenderData)
     ]
-    if not entries:
+    if copies:
+        return copies
+    # Home Assistant's helper says when the id is unknown, of another integration, or of
+    # an entry that is not loaded.
+    entry: PushoverConfigEntry = service.async_get_config_entry(hass, DOMAIN, entry_id)
+    if not isinstance(entry.runtime_data, SenderData):
         raise ServiceValidationError(
             translation_domain=DOMAIN,
-            translation_key="entry_not_found",
-            translation_placeholders={"entry_id": entry_id},
+            translation_key="entry_wrong_type",
+            translation_placeholders={"name": entry.title},
         )
-    return entries
+    return [entry]
 
 
 async def async_cancel(call: ServiceCall) -> None:
