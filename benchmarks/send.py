@@ -48,6 +48,7 @@ from custom_components.pushover_plus.const import (
     CONF_ENTRY_TYPE,
     CONF_HOLD_WHEN_OFFLINE,
     CONF_MAX_HELD_AGE,
+    CONF_RATE_LIMIT,
     CONF_RECEIPT_POLL_INTERVAL,
     CONF_USE_WEBHOOK,
     CONF_USER_KEY,
@@ -169,6 +170,7 @@ async def test_send_benchmark(
             CONF_USE_WEBHOOK: False,
             CONF_RECEIPT_POLL_INTERVAL: 30,
             CONF_MAX_HELD_AGE: 24,
+            CONF_RATE_LIMIT: 0,  # the quota guard would refuse a burst to one recipient
         },
     )
     plus.add_to_hass(hass)

@@ -39,6 +39,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.pushover_plus.const import (
     CONF_API_TOKEN,
     CONF_DEVICE_ID,
+    CONF_DUPLICATE_WINDOW,
     CONF_HOLD_WHEN_OFFLINE,
     CONF_USER_KEY,
     DOMAIN,
@@ -389,6 +390,21 @@ async def holding_sender_with_partner(
     return await set_up_with_partner(hass, sender_entry, account)
 
 
+@pytest.fixture
+async def camera_sender(
+    hass: HomeAssistant, sender_entry: MockConfigEntry, account: Account
+) -> MockConfigEntry:
+    """The sender with a partner, without duplicate suppression.
+
+    The snapshots repeat the same text; Clock moves Home Assistant's timers, not the quota
+    guard's clock, so its window (test_guard.py) would never pass here.
+    """
+    hass.config_entries.async_update_entry(
+        sender_entry, options={**sender_entry.options, CONF_DUPLICATE_WINDOW: 0}
+    )
+    return await set_up_with_partner(hass, sender_entry, account)
+
+
 def escalation_inputs(**extra: Any) -> dict[str, Any]:
     return {
         "trigger_entity": "binary_sensor.smoke",
@@ -554,7 +570,7 @@ async def test_camera_snapshot_on_motion_with_cooldown(
     hass: HomeAssistant,
     simulator: PushoverSimulator,
     account: Account,
-    sender_with_partner: MockConfigEntry,
+    camera_sender: MockConfigEntry,
     porch_camera: str,
 ) -> None:
     clock = Clock(hass)
@@ -601,10 +617,10 @@ async def test_camera_snapshot_on_motion_with_cooldown(
 async def test_camera_snapshot_without_cooldown_sends_every_time(
     hass: HomeAssistant,
     simulator: PushoverSimulator,
-    sender_with_partner: MockConfigEntry,
+    camera_sender: MockConfigEntry,
     porch_camera: str,
 ) -> None:
-    simulator.add_sound(sender_with_partner.data[CONF_API_TOKEN], "porch", "Porch bell")
+    simulator.add_sound(camera_sender.data[CONF_API_TOKEN], "porch", "Porch bell")
     await use_blueprint(
         hass,
         CAMERA,

@@ -27,12 +27,18 @@ from custom_components.pushover_plus.config_flow import (
 from custom_components.pushover_plus.const import (
     CONF_API_TOKEN,
     CONF_API_URL,
+    CONF_CORE_ENTRY_ID,
     CONF_DEVICE_ID,
     CONF_DEVICE_NAME,
     CONF_DEVICES,
+    CONF_DUPLICATE_WINDOW,
     CONF_ENTRY_TYPE,
     CONF_HOLD_WHEN_OFFLINE,
+    CONF_LEGACY_NOTIFY,
+    CONF_LEGACY_SERVICE,
     CONF_MAX_HELD_AGE,
+    CONF_QUOTA_RESERVE,
+    CONF_RATE_LIMIT,
     CONF_RECEIPT_POLL_INTERVAL,
     CONF_SECRET,
     CONF_TEAM_TOKEN,
@@ -92,6 +98,7 @@ async def test_sender_created_after_checking_credentials(
     assert account.user not in entry.unique_id
     assert entry.options[CONF_HOLD_WHEN_OFFLINE] is True
     assert entry.options[CONF_USE_WEBHOOK] is False  # no external URL in tests
+    assert entry.options[CONF_LEGACY_NOTIFY] is False
     paths = [request.path for request in simulator.requests]
     assert "/1/users/validate.json" in paths
     assert "/1/apps/limits.json" in paths
@@ -444,6 +451,10 @@ async def test_options_validate_team_token(
         CONF_USE_WEBHOOK: False,
         CONF_RECEIPT_POLL_INTERVAL: 10,
         CONF_MAX_HELD_AGE: 48,
+        CONF_LEGACY_NOTIFY: False,
+        CONF_DUPLICATE_WINDOW: 30,
+        CONF_RATE_LIMIT: 10,
+        CONF_QUOTA_RESERVE: 0.5,
     }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {**options, CONF_TEAM_TOKEN: "t" * 30}
@@ -800,6 +811,10 @@ async def test_import_from_core_pushover(
     assert result["title"] == "Core Pushover"
     assert result["data"][CONF_API_TOKEN] == account.token
     assert result["data"][CONF_USER_KEY] == account.user
+    # Its automations call notify.core_pushover: the copy offers that action.
+    assert result["data"][CONF_CORE_ENTRY_ID] == core.entry_id
+    assert result["data"][CONF_LEGACY_SERVICE] == "core_pushover"
+    assert result["options"][CONF_LEGACY_NOTIFY] is True
     assert core.data == {
         "api_key": account.token,
         "user_key": account.user,

@@ -37,13 +37,14 @@ EVENT_ENTITY = "event.home_emergency_alert"
 ACTIVE = "sensor.home_active_emergency_alerts"
 
 
-async def emergency(hass: HomeAssistant, **extra: Any) -> str:
+async def emergency(hass: HomeAssistant, message: str = "Smoke", **extra: Any) -> str:
+    """Send an emergency and return its receipt (the quota guard suppresses a duplicate)."""
     response = await hass.services.async_call(
         DOMAIN,
         "send_message",
         {
             "entity_id": "notify.home",
-            "message": "Smoke",
+            "message": message,
             "priority": 2,
             "retry": 30,
             "expire": 3600,
@@ -144,9 +145,9 @@ async def test_cancel_and_cancel_by_tag(
     hass: HomeAssistant, simulator: PushoverSimulator, loaded_sender: MockConfigEntry
 ) -> None:
     events = async_capture_events(hass, EVENT_RECEIPT)
-    first = await emergency(hass, tags=["door"])
-    second = await emergency(hass, tags=["door", "night"])
-    third = await emergency(hass, tags=["garage"])
+    first = await emergency(hass, "Front door", tags=["door"])
+    second = await emergency(hass, "Back door", tags=["door", "night"])
+    third = await emergency(hass, "Garage", tags=["garage"])
     await hass.services.async_call(
         DOMAIN,
         "cancel_receipt",
@@ -502,8 +503,8 @@ async def test_poll_errors(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     events = async_capture_events(hass, EVENT_RECEIPT)
-    gone = await emergency(hass)
-    kept = await emergency(hass)
+    gone = await emergency(hass, "Smoke")
+    kept = await emergency(hass, "Heat")
     # a server error stops this round; the receipts stay active
     frozen_simulator.inject_fault("503", count=3, path="receipts")
     await advance(hass, freezer, 31)

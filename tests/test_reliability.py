@@ -19,7 +19,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.pushover_plus.const import CONF_HOLD_WHEN_OFFLINE, DOMAIN
+from custom_components.pushover_plus.const import CONF_HOLD_WHEN_OFFLINE, CONF_RATE_LIMIT, DOMAIN
 from pushover_simulator import PushoverSimulator
 from pushover_simulator.server import FaultKind
 
@@ -72,6 +72,17 @@ async def retry_setup(hass: HomeAssistant, entry: MockConfigEntry) -> ConfigEntr
             return entry.state
         await asyncio.sleep(0.01)
     raise AssertionError("the setup retry did not finish in 5 s")
+
+
+@pytest.fixture(autouse=True)
+def without_rate_ceiling(hass: HomeAssistant, sender_entry: MockConfigEntry) -> None:
+    """These tests send bursts to one recipient: the quota guard's ceiling is off.
+
+    The guard itself is tested in test_guard.py; here only delivery is measured.
+    """
+    hass.config_entries.async_update_entry(
+        sender_entry, options={**sender_entry.options, CONF_RATE_LIMIT: 0}
+    )
 
 
 @pytest.fixture

@@ -20,9 +20,11 @@ from homeassistant.helpers.typing import ConfigType
 from .connection import create_client
 from .const import (
     CONF_ENTRY_TYPE,
+    CONF_LEGACY_NOTIFY,
     CONF_USER_KEY,
     CONF_WEBHOOK_ID,
     CORE_DOMAIN,
+    DEFAULT_LEGACY_NOTIFY,
     DOMAIN,
     ENTRY_TYPE_RECEIVER,
     SIGNAL_RECIPIENTS,
@@ -31,6 +33,7 @@ from .const import (
 from .coordinator import GroupsCoordinator, QuotaCoordinator
 from .data import PushoverConfigEntry, ReceiverData, SenderData
 from .errors import entry_errors
+from .legacy import async_setup_legacy
 from .outbox import is_transient
 from .pushover import PushoverClient, PushoverError
 from .receipts import ReceiptTracker
@@ -101,6 +104,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
         await receipts.async_setup()
         sender = MessageSender(hass, entry, client, quota, receipts)
         await sender.outbox.async_setup()
+        sender.guard.async_setup()
         sender.outbox.offline = sender.outbox.offline or not reachable
         groups = GroupsCoordinator(hass, entry, client)
         if reachable:
@@ -118,6 +122,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
             groups=groups,
         )
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
+    if isinstance(entry.runtime_data, SenderData) and entry.options.get(
+        CONF_LEGACY_NOTIFY, DEFAULT_LEGACY_NOTIFY
+    ):
+        await async_setup_legacy(hass, entry)
     if isinstance(entry.runtime_data, ReceiverData):
         entry.async_create_background_task(
             hass,

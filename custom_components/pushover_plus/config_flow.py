@@ -35,6 +35,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.util import slugify
 from yarl import URL
 
 from .compat import vol
@@ -42,12 +43,18 @@ from .connection import request_slots
 from .const import (
     CONF_API_TOKEN,
     CONF_API_URL,
+    CONF_CORE_ENTRY_ID,
     CONF_DEVICE_ID,
     CONF_DEVICE_NAME,
     CONF_DEVICES,
+    CONF_DUPLICATE_WINDOW,
     CONF_ENTRY_TYPE,
     CONF_HOLD_WHEN_OFFLINE,
+    CONF_LEGACY_NOTIFY,
+    CONF_LEGACY_SERVICE,
     CONF_MAX_HELD_AGE,
+    CONF_QUOTA_RESERVE,
+    CONF_RATE_LIMIT,
     CONF_RECEIPT_POLL_INTERVAL,
     CONF_SECRET,
     CONF_TEAM_TOKEN,
@@ -56,8 +63,12 @@ from .const import (
     CONF_USER_KEY,
     CORE_DOMAIN,
     DEFAULT_DEVICE_NAME,
+    DEFAULT_DUPLICATE_WINDOW,
     DEFAULT_HOLD_WHEN_OFFLINE,
+    DEFAULT_LEGACY_NOTIFY,
     DEFAULT_MAX_HELD_AGE_HOURS,
+    DEFAULT_QUOTA_RESERVE,
+    DEFAULT_RATE_LIMIT,
     DEFAULT_RECEIPT_POLL_INTERVAL,
     DOMAIN,
     ENTRY_TYPE_RECEIVER,
@@ -353,6 +364,10 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             CONF_USE_WEBHOOK: _webhook_available(self.hass),
             CONF_RECEIPT_POLL_INTERVAL: DEFAULT_RECEIPT_POLL_INTERVAL,
             CONF_MAX_HELD_AGE: DEFAULT_MAX_HELD_AGE_HOURS,
+            CONF_LEGACY_NOTIFY: DEFAULT_LEGACY_NOTIFY,
+            CONF_DUPLICATE_WINDOW: DEFAULT_DUPLICATE_WINDOW,
+            CONF_RATE_LIMIT: DEFAULT_RATE_LIMIT,
+            CONF_QUOTA_RESERVE: DEFAULT_QUOTA_RESERVE,
         }
 
     # ------------------------------------------------------------ import from core pushover
@@ -413,6 +428,10 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             CONF_API_TOKEN: core.data[CORE_API_KEY],
             CONF_USER_KEY: core.data[CONF_USER_KEY],
             CONF_NAME: core.title,
+            CONF_CORE_ENTRY_ID: core.entry_id,
+            # The built-in integration names its notify service after the name it was
+            # given when set up, which renaming the entry leaves unchanged.
+            CONF_LEGACY_SERVICE: slugify(core.data.get(CONF_NAME) or core.title),
         }
         await self._async_abort_if_sender_configured(
             core.data[CORE_API_KEY], core.data[CONF_USER_KEY]
@@ -434,14 +453,20 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             )
             placeholders.update(extra)
             if not errors:
+                data = sender_data(
+                    self._import_data[CONF_API_TOKEN],
+                    self._import_data[CONF_USER_KEY],
+                    CORE_API_URL,
+                )
                 return self.async_create_entry(
                     title=self._import_data[CONF_NAME],
-                    data=sender_data(
-                        self._import_data[CONF_API_TOKEN],
-                        self._import_data[CONF_USER_KEY],
-                        CORE_API_URL,
-                    ),
-                    options=self._default_options(),
+                    data={
+                        **data,
+                        CONF_CORE_ENTRY_ID: self._import_data[CONF_CORE_ENTRY_ID],
+                        CONF_LEGACY_SERVICE: self._import_data[CONF_LEGACY_SERVICE],
+                    },
+                    # Its automations call notify.<name>: keep them working unchanged.
+                    options={**self._default_options(), CONF_LEGACY_NOTIFY: True},
                 )
             errors = on_form(errors, set())
         return self.async_show_form(
@@ -729,6 +754,24 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
+MAX_DUPLICATE_WINDOW = 86400  # a day
+MAX_RATE_LIMIT = 1000
+MAX_QUOTA_RESERVE = 50
+
+
+def _box(minimum: float, maximum: float, unit: str, *, step: float = 1) -> NumberSelector:
+    """Return a number box from ``minimum`` to ``maximum`` (0 turns a guard rule off)."""
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=minimum,
+            max=maximum,
+            step=step,
+            unit_of_measurement=unit,
+            mode=NumberSelectorMode.BOX,
+        )
+    )
+
+
 class PushoverPlusOptionsFlow(OptionsFlow):
     """Options of a sender entry."""
 
@@ -759,6 +802,10 @@ class PushoverPlusOptionsFlow(OptionsFlow):
                     CONF_USE_WEBHOOK: user_input[CONF_USE_WEBHOOK],
                     CONF_RECEIPT_POLL_INTERVAL: int(user_input[CONF_RECEIPT_POLL_INTERVAL]),
                     CONF_MAX_HELD_AGE: int(user_input[CONF_MAX_HELD_AGE]),
+                    CONF_LEGACY_NOTIFY: user_input[CONF_LEGACY_NOTIFY],
+                    CONF_DUPLICATE_WINDOW: int(user_input[CONF_DUPLICATE_WINDOW]),
+                    CONF_RATE_LIMIT: int(user_input[CONF_RATE_LIMIT]),
+                    CONF_QUOTA_RESERVE: float(user_input[CONF_QUOTA_RESERVE]),
                 }
                 if team_token:
                     options[CONF_TEAM_TOKEN] = team_token
@@ -791,6 +838,16 @@ class PushoverPlusOptionsFlow(OptionsFlow):
                         unit_of_measurement="h",
                         mode=NumberSelectorMode.BOX,
                     )
+                ),
+                vol.Required(CONF_LEGACY_NOTIFY, default=DEFAULT_LEGACY_NOTIFY): BooleanSelector(),
+                vol.Required(CONF_DUPLICATE_WINDOW, default=DEFAULT_DUPLICATE_WINDOW): _box(
+                    0, MAX_DUPLICATE_WINDOW, "s"
+                ),
+                vol.Required(CONF_RATE_LIMIT, default=DEFAULT_RATE_LIMIT): _box(
+                    0, MAX_RATE_LIMIT, "messages/min"
+                ),
+                vol.Required(CONF_QUOTA_RESERVE, default=DEFAULT_QUOTA_RESERVE): _box(
+                    0, MAX_QUOTA_RESERVE, "%", step=0.1
                 ),
             }
         )

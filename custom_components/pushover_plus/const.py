@@ -23,6 +23,8 @@ CONF_DEVICE_ID: Final = "device_id"
 CONF_DEVICE_NAME: Final = "device_name"
 CONF_TWOFA: Final = "twofa"
 CONF_WEBHOOK_ID: Final = "webhook_id"
+CONF_CORE_ENTRY_ID: Final = "core_entry_id"  # the built-in pushover entry it was copied from
+CONF_LEGACY_SERVICE: Final = "legacy_service"  # the notify service name of that entry
 
 # Options
 CONF_TEAM_TOKEN: Final = "team_token"
@@ -30,6 +32,10 @@ CONF_HOLD_WHEN_OFFLINE: Final = "hold_when_offline"
 CONF_USE_WEBHOOK: Final = "use_webhook"
 CONF_RECEIPT_POLL_INTERVAL: Final = "receipt_poll_interval"
 CONF_MAX_HELD_AGE: Final = "max_held_age"
+CONF_LEGACY_NOTIFY: Final = "legacy_notify"
+CONF_DUPLICATE_WINDOW: Final = "duplicate_window"
+CONF_RATE_LIMIT: Final = "rate_limit"
+CONF_QUOTA_RESERVE: Final = "quota_reserve"
 
 # Action fields (send_message's first, then the management actions')
 ATTR_MESSAGE: Final = "message"
@@ -75,6 +81,10 @@ DEFAULT_HOLD_WHEN_OFFLINE: Final = True
 DEFAULT_RECEIPT_POLL_INTERVAL: Final = 30
 MIN_RECEIPT_POLL_INTERVAL: Final = 5
 DEFAULT_MAX_HELD_AGE_HOURS: Final = 24
+DEFAULT_LEGACY_NOTIFY: Final = False  # on for entries copied from the built-in integration
+DEFAULT_DUPLICATE_WINDOW: Final = 60  # seconds; 0 turns duplicate suppression off
+DEFAULT_RATE_LIMIT: Final = 30  # messages a minute per recipient; 0 turns the ceiling off
+DEFAULT_QUOTA_RESERVE: Final = 2  # percent of the monthly limit; 0 turns the reserve off
 
 SUBENTRY_TYPE_RECIPIENT: Final = "recipient"
 
@@ -89,6 +99,7 @@ LICENSE_UPDATE_INTERVAL: Final = timedelta(hours=12)
 # Bus events
 EVENT_RECEIPT: Final = "pushover_plus_receipt"
 EVENT_MESSAGE: Final = "pushover_plus_message"
+EVENT_GUARD: Final = "pushover_plus_guard"
 
 # Receipt states (event types)
 RECEIPT_ACKNOWLEDGED: Final = "acknowledged"
@@ -98,6 +109,12 @@ RECEIPT_CANCELED: Final = "canceled"
 # Send statuses
 STATUS_SENT: Final = "sent"
 STATUS_HELD: Final = "held"
+STATUS_SUPPRESSED: Final = "suppressed"
+
+# Reasons the quota guard stops a message (the guard event's reason)
+GUARD_DUPLICATE: Final = "duplicate"
+GUARD_RATE_LIMIT: Final = "rate_limit"
+GUARD_RESERVE: Final = "reserve"
 
 # Repair issue ids
 ISSUE_QUOTA_EXHAUSTED: Final = "quota_exhausted"
@@ -106,6 +123,9 @@ ISSUE_RECEIVER_OTHER_SESSION: Final = "receiver_other_session"
 ISSUE_HELD_DROPPED: Final = "held_messages_dropped"
 ISSUE_HELD_REFUSED: Final = "held_message_refused"
 ISSUE_UNEXPECTED_RESPONSE: Final = "unexpected_response"
+ISSUE_QUOTA_RESERVE: Final = "quota_reserve"
+ISSUE_LEGACY_SERVICE_CORE: Final = "legacy_service_core"
+ISSUE_LEGACY_SERVICE_TAKEN: Final = "legacy_service_taken"
 
 PRIORITIES: Final = {"lowest": -2, "low": -1, "normal": 0, "high": 1, "emergency": 2}
 

@@ -10,11 +10,13 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_HOLD_WHEN_OFFLINE, DEFAULT_HOLD_WHEN_OFFLINE, STATUS_HELD, STATUS_SENT
 from .coordinator import QuotaCoordinator
 from .errors import home_assistant_error
+from .guard import QuotaGuard
 from .outbox import HeldMessage, Outbox, is_transient
 from .pushover import (
     Message,
@@ -60,6 +62,7 @@ class MessageSender:
             cancel_tag=client.cancel_by_tag,
             probe=self._async_probe,
         )
+        self.guard = QuotaGuard(hass, entry, quota)
         self.sounds: dict[str, str] = {}
         self._sounds_at = 0.0
 
@@ -124,6 +127,18 @@ class MessageSender:
 
     async def async_send(
         self, user_key: str, message: Message, *, recipient: str, hold: bool | None = None
+    ) -> dict[str, Any]:
+        """Send one message unless the quota guard stops it (guard.py) before anything."""
+        if (verdict := self.guard.async_admit(user_key, message, recipient)) is not None:
+            return verdict
+        try:
+            return await self._async_send_admitted(user_key, message, recipient, hold)
+        except HomeAssistantError:
+            self.guard.async_release(user_key, message)
+            raise
+
+    async def _async_send_admitted(
+        self, user_key: str, message: Message, recipient: str, hold: bool | None
     ) -> dict[str, Any]:
         """Send one message; return request, receipt and status, or raise HomeAssistantError.
 

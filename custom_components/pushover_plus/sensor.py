@@ -19,10 +19,17 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import LICENSE_UPDATE_INTERVAL, SIGNAL_LICENSE_CREDITS
+from .const import (
+    GUARD_DUPLICATE,
+    GUARD_RATE_LIMIT,
+    GUARD_RESERVE,
+    LICENSE_UPDATE_INTERVAL,
+    SIGNAL_LICENSE_CREDITS,
+)
 from .coordinator import QuotaCoordinator
 from .data import PushoverConfigEntry, ReceiverData, sender_data
 from .entity import PushoverCoordinatorEntity, PushoverEntity
+from .guard import QuotaGuard
 from .outbox import Outbox
 from .pushover import Limits, PushoverClient, PushoverError
 from .receipts import ReceiptTracker
@@ -76,7 +83,11 @@ async def async_setup_entry(
     data = sender_data(entry)
     async_add_entities(QuotaSensor(data.quota, entry, description) for description in QUOTA_SENSORS)
     async_add_entities(
-        [ActiveAlertsSensor(entry, data.receipts), HeldMessagesSensor(entry, data.sender.outbox)]
+        [
+            ActiveAlertsSensor(entry, data.receipts),
+            HeldMessagesSensor(entry, data.sender.outbox),
+            GuardSensor(entry, data.sender.guard),
+        ]
     )
     async_add_entities([LicenseCreditsSensor(entry, data.client)])
 
@@ -144,6 +155,37 @@ class HeldMessagesSensor(PushoverEntity, SensorEntity):
     def native_value(self) -> int:
         """Return how many messages are held."""
         return len(self.outbox.messages)
+
+
+class GuardSensor(PushoverEntity, SensorEntity):
+    """Messages the quota guard stopped since Home Assistant started, by reason."""
+
+    _attr_translation_key = "guarded_messages"
+    _attr_state_class = SensorStateClass.TOTAL_INCREASING
+
+    def __init__(self, entry: PushoverConfigEntry, guard: QuotaGuard) -> None:
+        """Initialize the sensor."""
+        super().__init__(entry, "guarded_messages")
+        self.guard = guard
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the guard."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.guard.async_add_listener(self.async_write_ha_state))
+
+    @property
+    def native_value(self) -> int:
+        """Return how many messages were suppressed or refused."""
+        return self.guard.stopped.total()
+
+    @property
+    def extra_state_attributes(self) -> dict[str, int]:
+        """Return the count of each reason: duplicates, rate ceiling, reserve."""
+        return {
+            "suppressed": self.guard.stopped[GUARD_DUPLICATE],
+            "rate_limited": self.guard.stopped[GUARD_RATE_LIMIT],
+            "reserve": self.guard.stopped[GUARD_RESERVE],
+        }
 
 
 class LastMessageSensor(PushoverEntity, SensorEntity):
