@@ -382,6 +382,18 @@ class HomeAssistantApi:
             result = await self.post(f"/api/config/config_entries/flow/{result['flow_id']}", step)
         return result
 
+    async def options(self, entry_id: str, options: dict[str, Any]) -> dict[str, Any]:
+        """Save an entry's options through its options flow; return the result."""
+        result: dict[str, Any] = await self.post(
+            "/api/config/config_entries/options/flow", {"handler": entry_id}
+        )
+        if result["type"] != "form":
+            raise HomeAssistantError(f"options flow did not show its form: {result}")
+        saved: dict[str, Any] = await self.post(
+            f"/api/config/config_entries/options/flow/{result['flow_id']}", options
+        )
+        return saved
+
     async def flows_in_progress(self) -> list[dict[str, Any]]:
         """Return the config flows in progress that a user did not start (reauth ...)."""
         result: list[dict[str, Any]] = await self.ws({"type": "config_entries/flow/progress"})

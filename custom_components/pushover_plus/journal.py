@@ -1,26 +1,28 @@
 """An append-only file of JSON records: what an append wrote is on disk when it returns.
 
 Appends made while a write is under way are written together in the next one (group
-commit), so a burst of a thousand appends costs a handful of writes. No Home Assistant
-imports: the caller passes the function that runs blocking work in its executor.
+commit), so a burst of a thousand appends costs a handful of writes. The file work runs in
+a thread of its own, not in a shared executor: while Home Assistant stops, its executor
+may take no new work (seen: a mark waited 20 s), and the last marks must reach the disk.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 import json
 import logging
 import os
 from pathlib import Path
+import threading
 from typing import Any
 
 _LOGGER = logging.getLogger(__name__)
+THREAD_NAME = "pushover_plus_journal"
 
 type Record = dict[str, Any]
-type RunInExecutor = Callable[[Callable[[], Any]], Awaitable[Any]]
 
 
 @dataclass(slots=True)
@@ -35,10 +37,9 @@ class _Job:
 class Journal:
     """Records appended to one file; ``rewrite`` replaces them all atomically."""
 
-    def __init__(self, path: Path, run_in_executor: RunInExecutor) -> None:
+    def __init__(self, path: Path) -> None:
         """Bind the journal to its file."""
         self.path = path
-        self._run = run_in_executor
         self._jobs: list[_Job] = []
         self._waiters: list[asyncio.Future[None]] = []
         self._writer: asyncio.Task[None] | None = None
@@ -64,6 +65,27 @@ class Journal:
             if isinstance(record, dict):
                 records.append(record)
         return records
+
+    @staticmethod
+    async def _run[T](job: Callable[[], T]) -> T:
+        """Run file work in a thread of its own; return its result."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+
+        def work() -> None:
+            try:
+                result = job()
+            except OSError as err:
+                loop.call_soon_threadsafe(_settle, future, None, err)
+            else:
+                loop.call_soon_threadsafe(_settle, future, result, None)
+
+        thread = threading.Thread(target=work, name=THREAD_NAME, daemon=True)
+        thread.start()
+        try:
+            return await future
+        finally:
+            thread.join(1)  # it ends right after settling the future
 
     async def async_append(self, *records: Record, sync: bool = True) -> None:
         """Append records; return once they are written (and fsynced when ``sync``)."""
@@ -137,6 +159,15 @@ class Journal:
             os.fsync(file.fileno())
         temporary.replace(self.path)
         _sync_directory(self.path.parent)
+
+
+def _settle[T](future: asyncio.Future[T], result: T | None, error: OSError | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)  # type: ignore[arg-type]
 
 
 def _encode(record: Record) -> str:

@@ -180,8 +180,7 @@ class Outbox:
         self._cancel_tag = cancel_tag
         self._probe = probe
         self.journal = Journal(
-            Path(hass.config.path(STORAGE_DIR, f"{DOMAIN}.outbox.{entry.entry_id}.jsonl")),
-            hass.async_add_executor_job,
+            Path(hass.config.path(STORAGE_DIR, f"{DOMAIN}.outbox.{entry.entry_id}.jsonl"))
         )
         self.messages: list[HeldMessage] = []
         self.offline = False  # Pushover failed and has not answered a send since
