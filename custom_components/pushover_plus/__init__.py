@@ -198,9 +198,5 @@ async def async_remove_entry(hass: HomeAssistant, entry: PushoverConfigEntry) ->
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> bool:
-    """Migrate an entry from an older version (none exists yet beyond 1.1).
-
-    Home Assistant itself refuses entries of a newer major version; a newer minor version
-    of version 1 loads as it is.
-    """
-    return True
+    """Migrate an entry from an older version (none exists yet; 1.x loads as it is)."""
+    return entry.version == 1
