@@ -125,9 +125,15 @@ class RequestSlots:
 
     def __init__(self, size: int = MAX_REQUESTS_IN_FLIGHT) -> None:
         """Start with ``size`` free slots."""
+        self._size = size
         self._free = size
         self._waiters: deque[tuple[asyncio.Future[None], asyncio.Future[None] | None]] = deque()
         self._watched: set[asyncio.Future[None]] = set()
+
+    @property
+    def in_use(self) -> int:
+        """Return how many requests are in flight now."""
+        return self._size - self._free
 
     async def acquire(self, abandon: asyncio.Future[None] | None = None) -> None:
         """Take a slot, waiting for one if none is free."""
