@@ -249,11 +249,13 @@ class PushoverClient:
         retries: int | None = None,
         resend: bool = True,
         abandon: asyncio.Future[None] | None = None,
+        read_limit: int | None = None,
     ) -> tuple[dict[str, Any], Limits | None]:
         """Send a request with retries; return the JSON body and the quota headers.
 
         ``resend`` False: a failure after the request was written is raised, not retried.
         ``abandon``: give up (not sent) if it is done while waiting for a free slot.
+        ``read_limit``: read at most that many bytes and follow no redirect.
         """
         failure: PushoverError | None = None
         attempts = (self._max_retries if retries is None else max(0, retries)) + 1
@@ -261,7 +263,9 @@ class PushoverClient:
             if attempt:
                 await self._sleep(self._retry_delay)
             try:
-                status, text, headers = await self._send_once(method, path, query, body, abandon)
+                status, text, headers = await self._send_once(
+                    method, path, query, body, abandon, read_limit
+                )
             except PushoverConnectionError as err:
                 if err.request_sent and not resend:
                     raise
@@ -309,8 +313,13 @@ class PushoverClient:
         query: dict[str, str] | None,
         body: Body | None,
         abandon: asyncio.Future[None] | None = None,
+        read_limit: int | None = None,
     ) -> tuple[int, str, CIMultiDictProxy[str]]:
-        """One attempt, holding a slot (never while waiting to retry)."""
+        """One attempt, holding a slot (never while waiting to retry).
+
+        With ``read_limit``, no redirect is followed and a larger answer raises
+        PushoverServerError before any of it is parsed.
+        """
         await self._slots.acquire(abandon)
         started = self._clock()
         try:
@@ -320,8 +329,13 @@ class PushoverClient:
                 params=query,
                 data=body() if body is not None else None,
                 timeout=self._timeout,
+                allow_redirects=read_limit is None,
             ) as response:
-                text = await response.text(errors="replace")
+                if read_limit is None:
+                    text: str | None = await response.text(errors="replace")
+                else:
+                    raw = await read_bounded(response, read_limit)
+                    text = None if raw is None else raw.decode(errors="replace")
         except (aiohttp.ClientError, TimeoutError) as err:
             _LOGGER.debug(
                 "%s %s failed after %.2f s: %s",
@@ -341,6 +355,12 @@ class PushoverClient:
             self._clock() - started,
             response.headers.get("X-Request-Id"),
         )
+        if text is None:
+            raise PushoverServerError(
+                f"Pushover's answer is over {read_limit} bytes",
+                status=response.status,
+                request_id=response.headers.get("X-Request-Id"),
+            )
         return response.status, text, response.headers
 
     @staticmethod
@@ -780,70 +800,14 @@ class PushoverClient:
         PushoverServerError before anything is parsed. Items without a readable id are
         skipped and counted; text beyond Pushover's own limits is cut to them.
         """
-        data = await self._get_bounded(
-            "messages.json", {"secret": secret, "device_id": device_id}, MAX_DOWNLOAD_BYTES
+        data, _ = await self._request(
+            "GET",
+            "messages.json",
+            query={"secret": secret, "device_id": device_id},
+            retries=0,
+            read_limit=MAX_DOWNLOAD_BYTES,
         )
         return parse_download(data)
-
-    async def _get_bounded(self, path: str, query: dict[str, str], limit: int) -> dict[str, Any]:
-        """GET once, reading at most ``limit`` bytes; return the JSON body of a success."""
-        await self._slots.acquire()
-        started = self._clock()
-        try:
-            async with self._session.get(
-                self._base_url + path,
-                params=query,
-                timeout=self._timeout,
-                allow_redirects=False,
-            ) as response:
-                status, headers = response.status, response.headers
-                body = await read_bounded(response, limit)
-        except (aiohttp.ClientError, TimeoutError) as err:
-            _LOGGER.debug(
-                "GET %s failed after %.2f s: %s",
-                _loggable(path),
-                self._clock() - started,
-                type(err).__name__,
-            )
-            raise _connection_error(err, path) from err
-        finally:
-            self._slots.release()
-        request_id = headers.get("X-Request-Id")
-        _LOGGER.debug(
-            "GET %s -> %s in %.2f s (request %s)",
-            _loggable(path),
-            status,
-            self._clock() - started,
-            request_id,
-        )
-        if body is None:
-            raise PushoverServerError(
-                f"Pushover's answer is over {limit} bytes", status=status, request_id=request_id
-            )
-        if not 200 <= status < 300 and not 400 <= status < 500:
-            raise PushoverServerError(
-                f"Pushover answered HTTP {status}", status=status, request_id=request_id
-            )
-        try:
-            data = json.loads(body)
-        except ValueError:
-            data = None
-        if not isinstance(data, dict) and status >= 400:
-            raise PushoverUnexpectedResponseError(
-                f"HTTP {status} without Pushover's answer (a proxy or captive portal?)",
-                status=status,
-                errors=[f"HTTP {status}"],
-                request_id=request_id,
-            )
-        if not isinstance(data, dict):
-            raise PushoverServerError(
-                f"Pushover answered HTTP {status} without JSON",
-                status=status,
-                request_id=request_id,
-            )
-        if status < 300 and data.get("status") == 1:
-            return data
-        raise self._refusal(status, data, None, None, request_id, False)
 
     async def delete_messages(self, secret: str, device_id: str, highest_id: str) -> None:
         """POST devices/{device_id}/update_highest_message.json."""
