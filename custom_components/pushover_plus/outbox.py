@@ -443,12 +443,12 @@ class Outbox:
         )
 
     @callback
-    def _async_raise_issue(self, key: str, **placeholders: str) -> None:
+    def _async_raise_issue(self, key: str, *, fixable: bool = False, **placeholders: str) -> None:
         ir.async_create_issue(
             self.hass,
             DOMAIN,
             f"{key}_{self.entry.entry_id}",
-            is_fixable=False,
+            is_fixable=fixable,
             is_persistent=False,
             severity=ir.IssueSeverity.WARNING,
             translation_key=key,
@@ -467,17 +467,6 @@ class Outbox:
         self._changed()
         await self._async_write([{"done": held.id} for held in expired])
         _LOGGER.warning("Dropped %s held messages older than %s hours", len(expired), hours)
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            f"{ISSUE_HELD_DROPPED}_{self.entry.entry_id}",
-            is_fixable=True,
-            is_persistent=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_HELD_DROPPED,
-            translation_placeholders={
-                "name": self.entry.title,
-                "count": str(len(expired)),
-                "hours": f"{hours:g}",
-            },
+        self._async_raise_issue(
+            ISSUE_HELD_DROPPED, fixable=True, count=str(len(expired)), hours=f"{hours:g}"
         )
