@@ -10,7 +10,6 @@ two versions, run this file in both checkouts in turn and take the ratio of the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 import time
 from typing import Any, cast
 
@@ -34,23 +33,6 @@ from pushover_simulator import PushoverSimulator
 
 BURST = 1000
 ENTITY = "notify.bench"
-
-
-@pytest.fixture(autouse=True)
-async def enable_event_loop_debug() -> None:
-    """Override the harness's fixture: debug mode slows every callback; production has it off."""
-    asyncio.get_running_loop().set_debug(False)
-
-
-@pytest.fixture
-async def simulator(socket_enabled: None) -> AsyncIterator[PushoverSimulator]:
-    """Serve the simulator on loopback with a large quota."""
-    sim = PushoverSimulator()
-    await sim.start()
-    try:
-        yield sim
-    finally:
-        await sim.stop()
 
 
 async def burst(hass: HomeAssistant, prefix: str) -> tuple[float, list[str]]:

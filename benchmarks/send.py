@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 import statistics
 import time
@@ -64,23 +64,6 @@ BURST = 1000
 RELOADS = 10
 PLUS_ENTITY = "notify.bench"
 CORE_SERVICE = "core_bench"
-
-
-@pytest.fixture(autouse=True)
-async def enable_event_loop_debug() -> None:
-    """Override the harness's fixture: debug mode slows every callback; production has it off."""
-    asyncio.get_running_loop().set_debug(False)
-
-
-@pytest.fixture
-async def simulator(socket_enabled: None) -> AsyncIterator[PushoverSimulator]:
-    """Serve the simulator on loopback with a large quota."""
-    sim = PushoverSimulator()
-    await sim.start()
-    try:
-        yield sim
-    finally:
-        await sim.stop()
 
 
 def latency_row(name: str, samples: list[float], floor: list[float] | None) -> str:

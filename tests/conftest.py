@@ -220,6 +220,21 @@ async def wait_until(predicate: Callable[[], bool]) -> None:
             await asyncio.sleep(0.005)
 
 
+async def send(hass: HomeAssistant, message: str, **fields: Any) -> dict[str, Any]:
+    """Send through pushover_plus.send_message to notify.home; return its response."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_message",
+        {"entity_id": "notify.home", "message": message, **fields},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    result = response["notify.home"]
+    assert isinstance(result, dict)
+    return result
+
+
 async def later(hass: HomeAssistant, seconds: float) -> None:
     """Let ``seconds`` pass for Home Assistant's timers."""
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -26,7 +25,7 @@ from custom_components.pushover_plus.const import (
 )
 from pushover_simulator import PushoverSimulator
 
-from .conftest import Account, ask
+from .conftest import Account, ask, send
 
 GUARD_SENSOR = "sensor.home_messages_stopped_by_the_quota_guard"
 
@@ -38,21 +37,6 @@ def sent(simulator: PushoverSimulator) -> list[dict[str, str]]:
         for request in simulator.requests
         if request.path == "/1/messages.json" and request.status == 200
     ]
-
-
-async def send(hass: HomeAssistant, message: str, **fields: Any) -> dict[str, Any]:
-    """Send through pushover_plus.send_message and return the entity's response."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        "send_message",
-        {"entity_id": "notify.home", "message": message, **fields},
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
-    result = response["notify.home"]
-    assert isinstance(result, dict)
-    return result
 
 
 async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:

@@ -16,25 +16,11 @@ from custom_components.pushover_plus.const import CONF_HOLD_WHEN_OFFLINE, DOMAIN
 from custom_components.pushover_plus.pushover import PushoverClient
 from pushover_simulator import PushoverSimulator
 
-from .conftest import Account, later, wait_until
+from .conftest import Account, later, send, wait_until
 
 
 async def no_wait(_seconds: float) -> None:
     """Retry at once (the etiquette is tested in tests/pushover/test_client.py)."""
-
-
-async def send(hass: HomeAssistant, message: str) -> dict[str, Any]:
-    """Send to notify.home and return its response."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        "send_message",
-        {"entity_id": "notify.home", "message": message},
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
-    result: dict[str, Any] = response["notify.home"]
-    return result
 
 
 async def test_setup_and_unload(hass: HomeAssistant, loaded_sender: MockConfigEntry) -> None:

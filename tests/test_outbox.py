@@ -25,21 +25,9 @@ from custom_components.pushover_plus.outbox import HeldMessage
 from custom_components.pushover_plus.pushover import Message
 from pushover_simulator import PushoverSimulator
 
-from .conftest import later, wait_until
+from .conftest import later, send, wait_until
 
 HELD = "sensor.home_held_messages"
-
-
-async def send(hass: HomeAssistant, message: str, **extra: Any) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN,
-        "send_message",
-        {"entity_id": "notify.home", "message": message, **extra},
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
-    return response["notify.home"]
 
 
 @pytest.fixture
