@@ -45,6 +45,7 @@ from .pushover import (
     PushoverRequestError,
     PushoverServerError,
     PushoverUnexpectedResponseError,
+    RefusalReason,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -346,7 +347,7 @@ class Outbox:
         done: list[Record] = []
         while self.messages and not self._closed:
             held = self.messages[0]
-            if held.unsure and not held.emergency and held.unsure > 1:
+            if not held.emergency and held.unsure > 1:
                 _LOGGER.warning(
                     "Pushover twice did not answer a held message for %s after it was sent; "
                     "not sending it a third time (it has most likely arrived)",
@@ -423,7 +424,7 @@ class Outbox:
         if is_transient(err):
             self._back_off()
             return False
-        if isinstance(err, PushoverAuthenticationError) and err.parameter == "token":
+        if isinstance(err, PushoverRequestError) and err.reason is RefusalReason.TOKEN_REJECTED:
             _LOGGER.warning("Pushover rejected the API token; held messages are kept")
             self.entry.async_start_reauth(self.hass)
             return False
