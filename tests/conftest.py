@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -204,6 +204,17 @@ async def add_receiver_entry(
     )
     entry.add_to_hass(hass)
     return entry, user
+
+
+def assert_errors_shown(result: Mapping[str, Any]) -> None:
+    """Every error is on a field or section of the form, or the form's own: none unseen.
+
+    The frontend shows an error keyed by a top-level field or section name, or "base";
+    one keyed by a field the form lacks, or by a field inside a section, is not shown.
+    """
+    assert result["errors"]
+    shown = {str(key) for key in result["data_schema"].schema} | {"base"}
+    assert set(result["errors"]) <= shown, result["errors"]
 
 
 def paths(simulator: PushoverSimulator) -> list[str]:

@@ -1,4 +1,4 @@
-"""Config flow: sender, receiver, import, reauth, reconfigure, options and recipients."""
+"""Config flow: sender, receiver, import from core pushover, reauth and reconfigure."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_USER, ConfigSubentry
+from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_EMAIL, CONF_NAME, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -19,26 +18,18 @@ from pytest_homeassistant_custom_component.common import (
     mock_integration,
 )
 
-from custom_components.pushover_plus.config_flow import (
-    PushoverPlusConfigFlow,
-    normalize_api_url,
-    with_api_url,
-)
+from custom_components.pushover_plus.config_flow import PushoverPlusConfigFlow
 from custom_components.pushover_plus.const import (
     CONF_API_TOKEN,
     CONF_API_URL,
     CONF_CORE_ENTRY_ID,
     CONF_DEVICE_ID,
     CONF_DEVICE_NAME,
-    CONF_DEVICES,
-    CONF_DUPLICATE_WINDOW,
     CONF_ENTRY_TYPE,
     CONF_HOLD_WHEN_OFFLINE,
     CONF_LEGACY_NOTIFY,
     CONF_LEGACY_SERVICE,
     CONF_MAX_HELD_AGE,
-    CONF_QUOTA_RESERVE,
-    CONF_RATE_LIMIT,
     CONF_RECEIPT_POLL_INTERVAL,
     CONF_SECRET,
     CONF_TEAM_TOKEN,
@@ -53,7 +44,13 @@ from custom_components.pushover_plus.const import (
 from custom_components.pushover_plus.data import sender_unique_id
 from pushover_simulator import PushoverSimulator
 
-from .conftest import RECEIVER_EMAIL, RECEIVER_PASSWORD, Account, add_receiver_entry
+from .conftest import (
+    RECEIVER_EMAIL,
+    RECEIVER_PASSWORD,
+    Account,
+    add_receiver_entry,
+    assert_errors_shown,
+)
 
 ADVANCED = {"source": SOURCE_USER, "show_advanced_options": True}
 
@@ -205,26 +202,6 @@ async def test_sender_rejects_plain_http_to_remote_hosts(
     )
     assert result["errors"] == {"advanced": "invalid_api_url"}
     assert len(simulator.requests) == before
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("https://api.pushover.net/1", "https://api.pushover.net/1/"),
-        ("https://api.pushover.net", "https://api.pushover.net/1/"),
-        ("http://127.0.0.1:8765/", "http://127.0.0.1:8765/1/"),
-        ("http://127.0.0.1:8765/api", "http://127.0.0.1:8765/api/"),
-        ("http://127.0.0.1:8765/1/", "http://127.0.0.1:8765/1/"),
-        ("http://localhost:8765/1/", "http://localhost:8765/1/"),
-        ("http://[::1]:8765/1/", "http://[::1]:8765/1/"),
-        ("http://192.168.1.2/1/", None),
-        ("ftp://api.pushover.net/1/", None),
-        ("not a url", None),
-        ("http://[zz/", None),
-    ],
-)
-def test_normalize_api_url(value: str, expected: str | None) -> None:
-    assert normalize_api_url(value) == expected
 
 
 async def test_duplicate_sender_aborts(
@@ -438,180 +415,6 @@ async def test_reconfigure_to_another_user_key_aborts(
     assert result["reason"] == "wrong_account"
     assert dict(sender_entry.data) == before
     assert len(simulator.requests) == requests
-
-
-async def test_options_validate_team_token(
-    hass: HomeAssistant, simulator: PushoverSimulator, loaded_sender: MockConfigEntry
-) -> None:
-    team_token = simulator.add_team("Ops")
-    result = await hass.config_entries.options.async_init(loaded_sender.entry_id)
-    assert result["step_id"] == "init"
-    options = {
-        CONF_HOLD_WHEN_OFFLINE: False,
-        CONF_USE_WEBHOOK: False,
-        CONF_RECEIPT_POLL_INTERVAL: 10,
-        CONF_MAX_HELD_AGE: 48,
-        CONF_LEGACY_NOTIFY: False,
-        CONF_DUPLICATE_WINDOW: 30,
-        CONF_RATE_LIMIT: 10,
-        CONF_QUOTA_RESERVE: 0.5,
-    }
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {**options, CONF_TEAM_TOKEN: "t" * 30}
-    )
-    assert result["errors"] == {CONF_TEAM_TOKEN: "invalid_team_token"}
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {**options, CONF_TEAM_TOKEN: team_token}
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert loaded_sender.options == {**options, CONF_TEAM_TOKEN: team_token}
-    await hass.async_block_till_done()
-
-
-async def test_options_without_team_token(
-    hass: HomeAssistant, loaded_sender: MockConfigEntry
-) -> None:
-    result = await hass.config_entries.options.async_init(loaded_sender.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {
-            CONF_HOLD_WHEN_OFFLINE: True,
-            CONF_USE_WEBHOOK: False,
-            CONF_RECEIPT_POLL_INTERVAL: 5,
-            CONF_MAX_HELD_AGE: 1,
-        },
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert CONF_TEAM_TOKEN not in loaded_sender.options
-    await hass.async_block_till_done()
-
-
-async def test_options_team_check_cannot_connect(
-    hass: HomeAssistant, simulator: PushoverSimulator, loaded_sender: MockConfigEntry
-) -> None:
-    result = await hass.config_entries.options.async_init(loaded_sender.entry_id)
-    # aiohttp itself resends an idempotent request once when a kept-alive connection drops
-    simulator.inject_fault("drop", path="teams", count=2)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {
-            CONF_TEAM_TOKEN: "t" * 30,
-            CONF_HOLD_WHEN_OFFLINE: True,
-            CONF_USE_WEBHOOK: False,
-            CONF_RECEIPT_POLL_INTERVAL: 5,
-            CONF_MAX_HELD_AGE: 1,
-        },
-    )
-    assert result["errors"] == {"base": "cannot_connect"}
-
-
-async def test_recipient_subentry_add_and_remove(
-    hass: HomeAssistant,
-    simulator: PushoverSimulator,
-    account: Account,
-    loaded_sender: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
-) -> None:
-    result = await hass.config_entries.subentries.async_init(
-        (loaded_sender.entry_id, SUBENTRY_TYPE_RECIPIENT), context={"source": SOURCE_USER}
-    )
-    assert result["step_id"] == "user"
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_NAME: "Partner", CONF_USER_KEY: "u" * 30}
-    )
-    assert result["errors"] == {CONF_USER_KEY: "invalid_user_key"}
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_NAME: "Partner", CONF_USER_KEY: account.other_user}
-    )
-    assert result["step_id"] == "devices"
-    options = result["data_schema"].schema[CONF_DEVICES].config["options"]
-    assert options == ["pixel"]
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_DEVICES: ["bad name!"]}
-    )
-    assert result["errors"] == {CONF_DEVICES: "invalid_device_name"}
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_DEVICES: ["pixel"]}
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
-    (subentry,) = loaded_sender.subentries.values()
-    assert subentry.data == {CONF_USER_KEY: account.other_user, CONF_DEVICES: ["pixel"]}
-    assert account.other_user not in (subentry.unique_id or "")
-    entity_id = entity_registry.async_get_entity_id(
-        "notify", DOMAIN, f"{loaded_sender.entry_id}_{subentry.subentry_id}_notify"
-    )
-    assert entity_id is not None
-    assert hass.states.get(entity_id) is not None
-
-    # the same key again aborts
-    result = await hass.config_entries.subentries.async_init(
-        (loaded_sender.entry_id, SUBENTRY_TYPE_RECIPIENT), context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_NAME: "Again", CONF_USER_KEY: account.other_user}
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
-
-    assert hass.config_entries.async_remove_subentry(loaded_sender, subentry.subentry_id)
-    await hass.async_block_till_done()
-    assert hass.states.get(entity_id) is None
-    assert entity_registry.async_get(entity_id) is None
-
-
-async def test_recipient_reconfigure_devices(
-    hass: HomeAssistant,
-    simulator: PushoverSimulator,
-    account: Account,
-    sender_entry: MockConfigEntry,
-) -> None:
-    hass.config_entries.async_add_subentry(
-        sender_entry,
-        ConfigSubentry(
-            data={CONF_USER_KEY: account.other_user, CONF_DEVICES: ["old"]},
-            subentry_type=SUBENTRY_TYPE_RECIPIENT,
-            title="Partner",
-            unique_id="partner",
-        ),
-    )
-    assert await hass.config_entries.async_setup(sender_entry.entry_id)
-    (subentry,) = sender_entry.subentries.values()
-    result = await sender_entry.start_subentry_reconfigure_flow(hass, subentry.subentry_id)
-    assert result["step_id"] == "reconfigure"
-    assert result["data_schema"].schema[CONF_DEVICES].config["options"] == ["old", "pixel"]
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_DEVICES: ["no way"]}
-    )
-    assert result["errors"] == {CONF_DEVICES: "invalid_device_name"}
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_DEVICES: []}
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
-    assert sender_entry.subentries[subentry.subentry_id].data[CONF_DEVICES] == []
-    await hass.async_block_till_done()
-
-
-async def test_recipient_reconfigure_offline_keeps_known_devices(
-    hass: HomeAssistant,
-    simulator: PushoverSimulator,
-    account: Account,
-    sender_entry: MockConfigEntry,
-) -> None:
-    hass.config_entries.async_add_subentry(
-        sender_entry,
-        ConfigSubentry(
-            data={CONF_USER_KEY: account.other_user, CONF_DEVICES: ["old"]},
-            subentry_type=SUBENTRY_TYPE_RECIPIENT,
-            title="Partner",
-            unique_id="partner",
-        ),
-    )
-    (subentry,) = sender_entry.subentries.values()
-    simulator.inject_fault("drop", path="validate")
-    result = await sender_entry.start_subentry_reconfigure_flow(hass, subentry.subentry_id)
-    assert result["data_schema"].schema[CONF_DEVICES].config["options"] == ["old"]
 
 
 # ---------------------------------------------------------------- receiver
@@ -873,14 +676,6 @@ async def test_import_of_vanished_entry_aborts(hass: HomeAssistant) -> None:
 # ---------------------------------------------------------------- remaining paths
 
 
-def test_api_url_is_stored_only_when_not_pushovers() -> None:
-    assert with_api_url({"a": 1, CONF_API_URL: "old"}, "https://api.pushover.net/1/") == {"a": 1}
-    assert with_api_url({"a": 1}, "http://127.0.0.1/1/") == {
-        "a": 1,
-        CONF_API_URL: "http://127.0.0.1/1/",
-    }
-
-
 async def test_receiver_entries_have_no_options_or_recipients(hass: HomeAssistant) -> None:
     receiver = MockConfigEntry(domain=DOMAIN, data={CONF_ENTRY_TYPE: ENTRY_TYPE_RECEIVER})
     sender = MockConfigEntry(domain=DOMAIN, data={CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER})
@@ -931,25 +726,6 @@ async def test_reconfigure_only_the_api_url(
     assert result["reason"] == "reconfigure_successful"
     assert sender_entry.data[CONF_API_URL] == url
     assert sender_entry.unique_id == unique_id
-
-
-async def test_options_team_check_server_error(
-    hass: HomeAssistant, simulator: PushoverSimulator, loaded_sender: MockConfigEntry
-) -> None:
-    result = await hass.config_entries.options.async_init(loaded_sender.entry_id)
-    simulator.inject_fault("500", path="teams")
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {
-            CONF_TEAM_TOKEN: "t" * 30,
-            CONF_HOLD_WHEN_OFFLINE: True,
-            CONF_USE_WEBHOOK: False,
-            CONF_RECEIPT_POLL_INTERVAL: 5,
-            CONF_MAX_HELD_AGE: 1,
-        },
-    )
-    assert result["errors"] == {"base": "server_error"}
-    assert result["description_placeholders"] == {"status": "500"}
 
 
 @pytest.mark.usefixtures("no_entry_setup")
@@ -1025,17 +801,6 @@ async def test_receiver_device_refused_and_unreachable(
 # ---------------------------------------------------------------- what a new user meets
 
 
-def _assert_errors_shown(result: dict[str, Any]) -> None:
-    """Every error is on a field or section of the form, or the form's own: none unseen.
-
-    The frontend shows an error keyed by a top-level field or section name, or "base";
-    one keyed by a field the form lacks, or by a field inside a section, is not shown.
-    """
-    assert result["errors"]
-    shown = {str(key) for key in result["data_schema"].schema} | {"base"}
-    assert set(result["errors"]) <= shown, result["errors"]
-
-
 def _suggested(result: dict[str, Any], *path: str) -> object:
     """The suggested value of a field (a path through a section)."""
     schema = result["data_schema"]
@@ -1062,7 +827,7 @@ async def test_keys_are_checked_locally_before_anything_is_sent(
         },
     )
     assert result["errors"] == {CONF_API_TOKEN: "key_format", CONF_USER_KEY: "key_format"}
-    _assert_errors_shown(result)
+    assert_errors_shown(result)
 
     result = await loaded_sender.start_reauth_flow(hass)
     result = await hass.config_entries.flow.async_configure(
@@ -1104,7 +869,7 @@ async def test_api_url_without_the_version_path(
         flow_id, {**credentials, "advanced": {CONF_API_URL: simulator.base_url + "messages"}}
     )
     assert result["errors"] == {"advanced": "api_url_version"}
-    _assert_errors_shown(result)
+    assert_errors_shown(result)
     assert len(simulator.requests) == before
     with patch("custom_components.pushover_plus.async_setup_entry", return_value=True):
         result = await hass.config_entries.flow.async_configure(
@@ -1128,7 +893,7 @@ async def test_reauth_shows_user_key_errors_on_its_form(
         result["flow_id"], {CONF_API_TOKEN: account.token}
     )
     assert result["errors"] == {"base": "no_active_devices"}
-    _assert_errors_shown(result)
+    assert_errors_shown(result)
 
 
 @pytest.mark.usefixtures("socket_enabled")
@@ -1146,7 +911,7 @@ async def test_failed_receiver_login_keeps_the_api_url(
         },
     )
     assert result["errors"] == {"base": "invalid_auth"}
-    _assert_errors_shown(result)
+    assert_errors_shown(result)
     assert result["description_placeholders"] == {}  # no raw Pushover text
     assert _suggested(result, CONF_EMAIL) == "me@example.com"
     assert _suggested(result, "advanced", CONF_API_URL) == simulator.base_url
@@ -1159,7 +924,7 @@ async def test_failed_receiver_login_keeps_the_api_url(
         },
     )
     assert result["errors"] == {"advanced": "invalid_api_url"}
-    _assert_errors_shown(result)
+    assert_errors_shown(result)
     assert _suggested(result, "advanced", CONF_API_URL) == "http://192.168.1.2:8765/1/"
 
 
@@ -1216,36 +981,6 @@ async def test_take_over_refused(hass: HomeAssistant, simulator: PushoverSimulat
     assert result["step_id"] == "device"
     assert result["errors"] == {CONF_DEVICE_NAME: "device_name_refused"}
     assert "secret" in result["description_placeholders"]["error"]
-
-
-async def test_recipient_with_the_entrys_own_key_aborts(
-    hass: HomeAssistant, account: Account, loaded_sender: MockConfigEntry
-) -> None:
-    result = await hass.config_entries.subentries.async_init(
-        (loaded_sender.entry_id, SUBENTRY_TYPE_RECIPIENT), context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_NAME: "Me", CONF_USER_KEY: account.user}
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "entry_user_key"
-
-
-async def test_recipient_errors_of_the_entry_token_are_shown(
-    hass: HomeAssistant,
-    simulator: PushoverSimulator,
-    account: Account,
-    loaded_sender: MockConfigEntry,
-) -> None:
-    result = await hass.config_entries.subentries.async_init(
-        (loaded_sender.entry_id, SUBENTRY_TYPE_RECIPIENT), context={"source": SOURCE_USER}
-    )
-    del simulator.apps[account.token]  # the token was revoked since
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_NAME: "Partner", CONF_USER_KEY: account.other_user}
-    )
-    assert result["errors"] == {"base": "invalid_api_token"}
-    _assert_errors_shown(result)
 
 
 def test_descriptions_carry_no_raw_error_text() -> None:

@@ -70,7 +70,10 @@ def test_the_integration_has_no_import_cycle() -> None:
 def test_the_runtime_data_and_the_setup_depend_on_no_hub() -> None:
     graph = import_graph(INTEGRATION)
     assert graph["data"] == set()  # its own imports are for type checking only
-    assert "config_flow" not in graph[""]
+    flows = {"config_flow", "options_flow", "subentry_flow", "flow_helpers"}
+    assert flows <= graph.keys()
+    assert not flows & graph[""]  # the setup needs none of the flows
+    assert {"options_flow", "subentry_flow"} <= graph["config_flow"]  # reached through it
 
 
 def test_a_cycle_is_found(tmp_path: Path) -> None:

@@ -1386,6 +1386,12 @@ def _subentry_types() -> dict[str, set[str]]:
     return types
 
 
+def _is_flow_module(module: str) -> bool:
+    """The config flow and the modules it is split into (``*_flow.py``, ``flow_*.py``)."""
+    stem = Path(module).stem
+    return "/" not in module and (stem.endswith("_flow") or stem.startswith("flow_"))
+
+
 def _is_error_target(node: ast.expr) -> bool:
     return isinstance(node, ast.Name) and "error" in node.id
 
@@ -1396,7 +1402,7 @@ def _flows() -> dict[str, FlowUse]:
     subentry_types = _subentry_types()
     flows: dict[str, FlowUse] = {}
     for name, (cls, module) in index.classes.items():
-        if module != "config_flow.py":
+        if not _is_flow_module(module):
             continue
         for base in _base_names(cls):
             if base not in FLOW_BASES:
@@ -1426,7 +1432,7 @@ def _flows() -> dict[str, FlowUse]:
                 flow.where.setdefault(f"{kind}:{value}", _where(site, node))
 
     for call, site in index.calls:
-        if site.module != "config_flow.py":
+        if not _is_flow_module(site.module):
             continue
         call_name = _call_name(call)
         if (step := _keyword(call, "step_id")) is not None:
@@ -1457,7 +1463,7 @@ def _flows() -> dict[str, FlowUse]:
                 record(site, "errors", index.resolve(value, site), call)
 
     for node, site in index.assigns:
-        if site.module != "config_flow.py" or node.value is None:
+        if not _is_flow_module(site.module) or node.value is None:
             continue
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
@@ -1473,7 +1479,7 @@ def _flows() -> dict[str, FlowUse]:
     # Helpers that return error dicts (e.g. _sender_errors): their dict literals with
     # constant values are form errors of the flows that call them.
     for func, site in index.functions:
-        if site.module != "config_flow.py" or "error" not in func.name:
+        if not _is_flow_module(site.module) or "error" not in func.name:
             continue
         inside = Site(site.module, func, site.cls)
         for returned in ast.walk(func):
@@ -1560,6 +1566,14 @@ def _dict_keys(expr: ast.expr | None, site: Site, depth: int = 0) -> frozenset[s
 def test_config_flow_classes_found() -> None:
     sections = {s for flow in _flows().values() for s in flow.sections}
     assert "config" in sections, "no ConfigFlow class found (the source scan is broken)"
+    assert "options" in sections, "no OptionsFlow class found (the source scan is broken)"
+    assert any(s.startswith("config_subentries.") for s in sections), "no subentry flow found"
+    stray = [
+        f"{module}: {name}"
+        for name, (cls, module) in _source().classes.items()
+        if FLOW_BASES.keys() & set(_base_names(cls)) and not _is_flow_module(module)
+    ]
+    assert not stray, f"flow classes outside the flow modules are not checked: {stray}"
 
 
 def test_flow_steps_are_translated() -> None:

@@ -1,10 +1,11 @@
-"""Config flow of Pushover Plus: sender and receiver entries, options, recipients."""
+"""Config flow of Pushover Plus: sender and receiver entries, and copies of core entries.
+
+The options flow is in options_flow.py, the recipients' subentry flow in subentry_flow.py.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-import ipaddress
-import logging
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -15,238 +16,69 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     ConfigSubentryFlow,
     OptionsFlow,
-    SubentryFlowResult,
 )
 from homeassistant.const import CONF_EMAIL, CONF_NAME, CONF_PASSWORD
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.data_entry_flow import section
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.network import NoURLAvailableError, get_url
-from homeassistant.helpers.selector import (
-    BooleanSelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    SelectOptionDict,
-    SelectSelector,
-    SelectSelectorConfig,
-    SelectSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
+from homeassistant.core import callback
 from homeassistant.util import slugify
-from yarl import URL
 
 from .compat import vol
-from .connection import request_slots
 from .const import (
     CONF_API_TOKEN,
     CONF_API_URL,
     CONF_CORE_ENTRY_ID,
     CONF_DEVICE_ID,
     CONF_DEVICE_NAME,
-    CONF_DEVICES,
-    CONF_DUPLICATE_WINDOW,
     CONF_ENTRY_TYPE,
-    CONF_HOLD_WHEN_OFFLINE,
     CONF_LEGACY_NOTIFY,
     CONF_LEGACY_SERVICE,
-    CONF_MAX_HELD_AGE,
-    CONF_QUOTA_RESERVE,
-    CONF_RATE_LIMIT,
-    CONF_RECEIPT_POLL_INTERVAL,
     CONF_SECRET,
-    CONF_TEAM_TOKEN,
     CONF_TWOFA,
-    CONF_USE_WEBHOOK,
     CONF_USER_KEY,
     CORE_DOMAIN,
     DEFAULT_DEVICE_NAME,
-    DEFAULT_DUPLICATE_WINDOW,
-    DEFAULT_HOLD_WHEN_OFFLINE,
-    DEFAULT_LEGACY_NOTIFY,
-    DEFAULT_MAX_HELD_AGE_HOURS,
-    DEFAULT_QUOTA_RESERVE,
-    DEFAULT_RATE_LIMIT,
-    DEFAULT_RECEIPT_POLL_INTERVAL,
     DOMAIN,
     ENTRY_TYPE_RECEIVER,
-    ENTRY_TYPE_SENDER,
-    MIN_RECEIPT_POLL_INTERVAL,
     SUBENTRY_TYPE_RECIPIENT,
 )
-from .data import PushoverConfigEntry, recipient_unique_id, sender_unique_id
+from .data import PushoverConfigEntry, sender_unique_id
+from .flow_helpers import (
+    PLAIN_TEXT,
+    SECRET_TEXT,
+    SECTION_ADVANCED,
+    FormErrors,
+    SenderForm,
+    api_url_error,
+    async_check_sender,
+    core_entry_schema,
+    entry_api_url,
+    flow_client,
+    login_errors,
+    login_schema,
+    on_form,
+    read_api_url,
+    read_sender_form,
+    request_errors,
+    sender_entry_data,
+    sender_schema,
+    sender_suggestions,
+    with_api_url,
+)
+from .options_flow import PushoverPlusOptionsFlow, default_options
 from .pushover import (
     DEFAULT_BASE_URL,
-    PushoverAuthenticationError,
     PushoverClient,
-    PushoverConnectionError,
     PushoverError,
     PushoverRequestError,
-    PushoverServerError,
     PushoverTwoFactorRequiredError,
     PushoverValidationError,
     RefusalReason,
-    UserValidation,
     validate_device_name,
-    validate_key,
 )
-
-_LOGGER = logging.getLogger(__name__)
+from .subentry_flow import RecipientSubentryFlow
 
 CORE_API_URL = DEFAULT_BASE_URL
 CORE_API_KEY = "api_key"
 DEFAULT_TITLE = "Pushover"
-LOOPBACK_HOSTS = {"localhost"}
-
-SECRET_TEXT = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-PLAIN_TEXT = TextSelector()
-URL_TEXT = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-SECTION_ADVANCED = "advanced"
-ADVANCED_SECTION = section(
-    vol.Schema({vol.Optional(CONF_API_URL, default=DEFAULT_BASE_URL): URL_TEXT}),
-    {"collapsed": True},
-)
-
-
-def _api_url(user_input: Mapping[str, Any]) -> str:
-    """Return the API URL of the collapsed advanced section (the default when absent)."""
-    advanced: Mapping[str, Any] = user_input.get(SECTION_ADVANCED) or {}
-    return str(advanced.get(CONF_API_URL) or DEFAULT_BASE_URL)
-
-
-def flow_client(hass: HomeAssistant, token: str | None, api_url: str) -> PushoverClient:
-    """Return a client that fails fast: a form answers at once instead of retrying."""
-    return PushoverClient(
-        async_get_clientsession(hass),
-        token,
-        base_url=api_url,
-        max_retries=0,
-        timeout=10,
-        slots=request_slots(hass, api_url),
-    )
-
-
-def sender_data(api_token: str, user_key: str, api_url: str) -> dict[str, str]:
-    """Return the data of a sender entry (the API URL only when not the default)."""
-    return with_api_url(
-        {CONF_ENTRY_TYPE: ENTRY_TYPE_SENDER, CONF_API_TOKEN: api_token, CONF_USER_KEY: user_key},
-        api_url,
-    )
-
-
-def with_api_url[DataT: dict[str, Any]](data: DataT, api_url: str) -> DataT:
-    """Store the API URL in entry data only when it is not Pushover's own."""
-    data.pop(CONF_API_URL, None)
-    if api_url != DEFAULT_BASE_URL:
-        data[CONF_API_URL] = api_url
-    return data
-
-
-def normalize_api_url(value: str) -> str | None:
-    """Return the API URL ending in a slash, or None unless https (or http on loopback).
-
-    A bare host (``http://127.0.0.1:8765``) gets Pushover's version path ``/1/``.
-    """
-    try:
-        url = URL(value.strip())
-    except ValueError:
-        return None
-    if not url.host or url.scheme not in ("http", "https"):
-        return None
-    if url.scheme == "http" and not _is_loopback(url.host):
-        return None
-    if url.path in ("", "/"):
-        url = url.with_path("/1/")
-    text = str(url)
-    return text if text.endswith("/") else f"{text}/"
-
-
-def api_url_error(api_url: str | None) -> dict[str, str]:
-    """Return the form error of an API URL (none when it is usable).
-
-    The error goes on the Advanced section: the frontend shows a section's errors, not
-    those of a field inside it.
-    """
-    if api_url is None:
-        return {SECTION_ADVANCED: "invalid_api_url"}
-    if not URL(api_url).path.endswith("/1/"):
-        return {SECTION_ADVANCED: "api_url_version"}
-    return {}
-
-
-def _is_loopback(host: str) -> bool:
-    if host in LOOPBACK_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _webhook_available(hass: HomeAssistant) -> bool:
-    """Return whether Home Assistant has an external URL Pushover could call back."""
-    try:
-        get_url(hass, allow_internal=False, allow_ip=False)
-    except NoURLAvailableError:
-        return False
-    return True
-
-
-def _valid_devices(user_input: Mapping[str, Any]) -> list[str] | None:
-    """Return the chosen device names, stripped; None when one breaks Pushover's rules."""
-    devices = [device.strip() for device in user_input.get(CONF_DEVICES, [])]
-    try:
-        for device in devices:
-            validate_device_name(device)
-    except PushoverValidationError:
-        return None
-    return devices
-
-
-def key_format_errors(**keys: str) -> dict[str, str]:
-    """Return a "30 characters" error for each field whose key has the wrong form.
-
-    Checked before anything is sent: Pushover's keys are 30 letters and digits.
-    """
-    errors: dict[str, str] = {}
-    for field, value in keys.items():
-        try:
-            validate_key(value, field)
-        except PushoverValidationError:
-            errors[field] = "key_format"
-    return errors
-
-
-def _sender_errors(err: PushoverError) -> tuple[dict[str, str], dict[str, str]]:
-    """Return form errors and placeholders for a failed credential check."""
-    if isinstance(err, PushoverRequestError) and err.reason is RefusalReason.NO_ACTIVE_DEVICES:
-        return {CONF_USER_KEY: "no_active_devices"}, {}
-    if isinstance(err, PushoverAuthenticationError):
-        # Only the token and the user key are checked.
-        if err.reason is RefusalReason.TOKEN_REJECTED:
-            return {CONF_API_TOKEN: "invalid_api_token"}, {}
-        return {CONF_USER_KEY: "invalid_user_key"}, {}
-    return _request_errors(err)
-
-
-def _request_errors(err: PushoverError) -> tuple[dict[str, str], dict[str, str]]:
-    """Return the base error and placeholders of a request that failed for another reason.
-
-    Only an unexpected refusal carries Pushover's own text: that is the information.
-    """
-    if isinstance(err, PushoverConnectionError):
-        return {"base": "cannot_connect"}, {}
-    if isinstance(err, PushoverServerError):
-        return {"base": "server_error"}, {"status": str(err.status)}
-    _LOGGER.debug("Request failed: %s", type(err).__name__)
-    return {"base": "unknown_error"}, {"error": str(err)}
-
-
-def on_form(errors: dict[str, str], fields: set[str]) -> dict[str, str]:
-    """Show an error about a field that the form does not have as the form's own error."""
-    return {key if key in fields else "base": error for key, error in errors.items()}
 
 
 class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -295,55 +127,30 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
 
     # ------------------------------------------------------------ sender
 
-    async def _async_check_sender(
-        self, api_token: str, user_key: str, api_url: str
-    ) -> tuple[dict[str, str], dict[str, str]]:
-        """Check the credentials against users/validate.json and apps/limits.json."""
-        if errors := key_format_errors(api_token=api_token, user_key=user_key):
-            return errors, {}
-        client = flow_client(self.hass, api_token, api_url)
-        try:
-            await client.validate_user(user_key)
-            await client.get_limits()
-        except PushoverError as err:
-            return _sender_errors(err)
-        return {}, {}
-
-    def _sender_schema(self, *, reconfigure: bool = False) -> vol.Schema:
-        fields: dict[Any, Any] = {
-            vol.Required(CONF_API_TOKEN): SECRET_TEXT,
-            vol.Required(CONF_USER_KEY): SECRET_TEXT,
-        }
-        if not reconfigure:
-            fields[vol.Optional(CONF_NAME)] = PLAIN_TEXT
-        fields[vol.Required(SECTION_ADVANCED)] = ADVANCED_SECTION
-        return vol.Schema(fields)
+    async def _async_check_sender_form(self, form: SenderForm) -> FormErrors:
+        """Check the API URL, then the credentials (once the keys have the right form)."""
+        if form.url_errors:
+            return form.url_errors, {}
+        return await async_check_sender(self.hass, form.api_token, form.user_key, form.api_url)
 
     async def async_step_sender(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the application token and the user or group key."""
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
-            api_token = user_input[CONF_API_TOKEN].strip()
-            user_key = user_input[CONF_USER_KEY].strip()
-            api_url = normalize_api_url(_api_url(user_input))
-            errors = key_format_errors(api_token=api_token, user_key=user_key)
+            form = read_sender_form(user_input)
+            if not (errors := form.key_errors):
+                await self._async_abort_if_sender_configured(form.api_token, form.user_key)
+                errors, placeholders = await self._async_check_sender_form(form)
             if not errors:
-                await self._async_abort_if_sender_configured(api_token, user_key)
-                errors = api_url_error(api_url)
-            if not errors:
-                assert api_url is not None
-                errors, placeholders = await self._async_check_sender(api_token, user_key, api_url)
-            if not errors:
-                assert api_url is not None
                 return self.async_create_entry(
                     title=(user_input.get(CONF_NAME) or "").strip() or DEFAULT_TITLE,
-                    data=sender_data(api_token, user_key, api_url),
-                    options=self._default_options(),
+                    data=sender_entry_data(form.api_token, form.user_key, form.api_url),
+                    options=default_options(self.hass),
                 )
         return self.async_show_form(
             step_id="sender",
-            data_schema=self.add_suggested_values_to_schema(self._sender_schema(), user_input),
+            data_schema=self.add_suggested_values_to_schema(sender_schema(), user_input),
             errors=errors,
             description_placeholders=placeholders,
         )
@@ -357,18 +164,6 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         await self.async_set_unique_id(sender_unique_id(api_token, user_key))
         self._abort_if_unique_id_configured()
         self._async_abort_entries_match({CONF_API_TOKEN: api_token, CONF_USER_KEY: user_key})
-
-    def _default_options(self) -> dict[str, Any]:
-        return {
-            CONF_HOLD_WHEN_OFFLINE: DEFAULT_HOLD_WHEN_OFFLINE,
-            CONF_USE_WEBHOOK: _webhook_available(self.hass),
-            CONF_RECEIPT_POLL_INTERVAL: DEFAULT_RECEIPT_POLL_INTERVAL,
-            CONF_MAX_HELD_AGE: DEFAULT_MAX_HELD_AGE_HOURS,
-            CONF_LEGACY_NOTIFY: DEFAULT_LEGACY_NOTIFY,
-            CONF_DUPLICATE_WINDOW: DEFAULT_DUPLICATE_WINDOW,
-            CONF_RATE_LIMIT: DEFAULT_RATE_LIMIT,
-            CONF_QUOTA_RESERVE: DEFAULT_QUOTA_RESERVE,
-        }
 
     # ------------------------------------------------------------ import from core pushover
 
@@ -401,20 +196,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             core = candidates[user_input["core_entry"]]
             return await self.async_step_integration_discovery({"core_entry_id": core.entry_id})
         return self.async_show_form(
-            step_id="import_core",
-            data_schema=vol.Schema(
-                {
-                    vol.Required("core_entry"): SelectSelector(
-                        SelectSelectorConfig(
-                            options=[
-                                SelectOptionDict(value=entry_id, label=entry.title)
-                                for entry_id, entry in candidates.items()
-                            ],
-                            mode=SelectSelectorMode.LIST,
-                        )
-                    )
-                }
-            ),
+            step_id="import_core", data_schema=core_entry_schema(candidates)
         )
 
     async def async_step_integration_discovery(
@@ -446,33 +228,24 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         placeholders = {"name": self._import_data[CONF_NAME]}
         if user_input is not None:
-            errors, extra = await self._async_check_sender(
-                self._import_data[CONF_API_TOKEN],
-                self._import_data[CONF_USER_KEY],
-                CORE_API_URL,
-            )
+            api_token = self._import_data[CONF_API_TOKEN]
+            user_key = self._import_data[CONF_USER_KEY]
+            errors, extra = await async_check_sender(self.hass, api_token, user_key, CORE_API_URL)
             placeholders.update(extra)
             if not errors:
-                data = sender_data(
-                    self._import_data[CONF_API_TOKEN],
-                    self._import_data[CONF_USER_KEY],
-                    CORE_API_URL,
-                )
                 return self.async_create_entry(
                     title=self._import_data[CONF_NAME],
                     data={
-                        **data,
+                        **sender_entry_data(api_token, user_key, CORE_API_URL),
                         CONF_CORE_ENTRY_ID: self._import_data[CONF_CORE_ENTRY_ID],
                         CONF_LEGACY_SERVICE: self._import_data[CONF_LEGACY_SERVICE],
                     },
                     # Its automations call notify.<name>: keep them working unchanged.
-                    options={**self._default_options(), CONF_LEGACY_NOTIFY: True},
+                    options={**default_options(self.hass), CONF_LEGACY_NOTIFY: True},
                 )
             errors = on_form(errors, set())
         return self.async_show_form(
-            step_id="import_confirm",
-            errors=errors,
-            description_placeholders=placeholders,
+            step_id="import_confirm", errors=errors, description_placeholders=placeholders
         )
 
     # ------------------------------------------------------------ reauth and reconfigure
@@ -496,8 +269,8 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             # (a digest of the first token) stays as it is. Another entry's token aborts.
             user_key = entry.data[CONF_USER_KEY]
             self._async_abort_entries_match({CONF_API_TOKEN: api_token, CONF_USER_KEY: user_key})
-            errors, extra = await self._async_check_sender(
-                api_token, user_key, entry.data.get(CONF_API_URL, DEFAULT_BASE_URL)
+            errors, extra = await async_check_sender(
+                self.hass, api_token, user_key, entry_api_url(entry)
             )
             placeholders.update(extra)
             # The user key is the entry's own: the new token cannot change what the entry is.
@@ -521,37 +294,25 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {"name": entry.title}
         if user_input is not None:
-            api_token = user_input[CONF_API_TOKEN].strip()
-            user_key = user_input[CONF_USER_KEY].strip()
-            api_url = normalize_api_url(_api_url(user_input))
-            errors = key_format_errors(api_token=api_token, user_key=user_key)
-            if not errors:
+            form = read_sender_form(user_input)
+            if not (errors := form.key_errors):
                 # Another user or group key is another entry, not a change of this one. The
                 # unique id holds the first token too, so _abort_if_unique_id_mismatch would
                 # refuse a new token: the keys are compared instead, and the id never changes.
-                if user_key != entry.data[CONF_USER_KEY]:
+                if form.user_key != entry.data[CONF_USER_KEY]:
                     return self.async_abort(reason="wrong_account")
                 self._async_abort_entries_match(
-                    {CONF_API_TOKEN: api_token, CONF_USER_KEY: user_key}
+                    {CONF_API_TOKEN: form.api_token, CONF_USER_KEY: form.user_key}
                 )
-                errors = api_url_error(api_url)
-            if not errors:
-                assert api_url is not None
-                errors, extra = await self._async_check_sender(api_token, user_key, api_url)
+                errors, extra = await self._async_check_sender_form(form)
                 placeholders.update(extra)
             if not errors:
-                assert api_url is not None
-                data = {**entry.data, CONF_API_TOKEN: api_token}
-                return self.async_update_and_abort(entry, data=with_api_url(data, api_url))
-        suggested = user_input or {
-            CONF_API_TOKEN: entry.data[CONF_API_TOKEN],
-            CONF_USER_KEY: entry.data[CONF_USER_KEY],
-            SECTION_ADVANCED: {CONF_API_URL: entry.data.get(CONF_API_URL, DEFAULT_BASE_URL)},
-        }
+                data = {**entry.data, CONF_API_TOKEN: form.api_token}
+                return self.async_update_and_abort(entry, data=with_api_url(data, form.api_url))
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                self._sender_schema(reconfigure=True), suggested
+                sender_schema(reconfigure=True), user_input or sender_suggestions(entry)
             ),
             errors=errors,
             description_placeholders=placeholders,
@@ -565,18 +326,10 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
     def _relogin(self) -> bool:
         return self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE)
 
-    def _receiver_schema(self) -> vol.Schema:
-        fields: dict[Any, Any] = {
-            vol.Required(CONF_EMAIL): TextSelector(
-                TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="username")
-            ),
-            vol.Required(CONF_PASSWORD): TextSelector(
-                TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
-            ),
-        }
-        if not self._relogin():
-            fields[vol.Required(SECTION_ADVANCED)] = ADVANCED_SECTION
-        return vol.Schema(fields)
+    def _get_current_entry(self) -> ConfigEntry:
+        if self.source == SOURCE_REAUTH:
+            return self._get_reauth_entry()
+        return self._get_reconfigure_entry()
 
     def _show_receiver(
         self,
@@ -590,9 +343,10 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             values[CONF_EMAIL] = suggested.get(CONF_EMAIL)
             if not self._relogin():
                 values[SECTION_ADVANCED] = {CONF_API_URL: suggested.get(CONF_API_URL)}
+        schema = login_schema(relogin=self._relogin())
         return self.async_show_form(
             step_id="receiver",
-            data_schema=self.add_suggested_values_to_schema(self._receiver_schema(), values),
+            data_schema=self.add_suggested_values_to_schema(schema, values),
             errors=errors,
             description_placeholders=placeholders,
         )
@@ -604,43 +358,29 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is None:
             return self._show_receiver(None, {}, {})
         if self._relogin():
-            api_url: str | None = self._get_current_entry().data.get(CONF_API_URL, DEFAULT_BASE_URL)
+            api_url = entry_api_url(self._get_current_entry())
+            errors = api_url_error(api_url)
         else:
-            api_url = normalize_api_url(_api_url(user_input))
+            api_url, errors = read_api_url(user_input)
         self._login = {
             CONF_EMAIL: user_input[CONF_EMAIL].strip(),
             CONF_PASSWORD: user_input[CONF_PASSWORD],
-            CONF_API_URL: api_url or _api_url(user_input),
+            CONF_API_URL: api_url,
         }
-        if errors := api_url_error(api_url):
+        if errors:
             return self._show_receiver(self._login, errors, {})
         return await self._async_login(None, "receiver")
 
-    def _get_current_entry(self) -> ConfigEntry:
-        if self.source == SOURCE_REAUTH:
-            return self._get_reauth_entry()
-        return self._get_reconfigure_entry()
-
     async def _async_login(self, twofa: str | None, step_id: str) -> ConfigFlowResult:
         """Log in; ask for a 2FA code on HTTP 412; continue to the device step."""
-        errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {}
         try:
             session = await self._receiver_client().login(
                 self._login[CONF_EMAIL], self._login[CONF_PASSWORD], twofa
             )
-        except PushoverTwoFactorRequiredError:
-            if twofa is None:
-                return await self.async_step_twofa()
-            errors[CONF_TWOFA] = "invalid_twofa"
-        except PushoverRequestError:
-            # Pushover's own text ("invalid email and/or password") says no more than this.
-            if twofa is not None:
-                errors[CONF_TWOFA] = "invalid_twofa"
-            else:
-                errors["base"] = "invalid_auth"
         except PushoverError as err:
-            errors, placeholders = _request_errors(err)
+            if isinstance(err, PushoverTwoFactorRequiredError) and twofa is None:
+                return await self.async_step_twofa()
+            errors, placeholders = login_errors(err, twofa)
         else:
             self._secret = session.secret
             self._login.pop(CONF_PASSWORD, None)
@@ -659,7 +399,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         except PushoverRequestError:
             return self.async_abort(reason="wrong_account")
         except PushoverError as err:
-            errors, placeholders = _request_errors(err)
+            errors, placeholders = request_errors(err)
             return self._show_receiver(self._login, errors, placeholders)
         return self.async_update_and_abort(entry, data_updates={CONF_SECRET: secret})
 
@@ -700,10 +440,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         except PushoverValidationError:
             errors = {CONF_DEVICE_NAME: "invalid_device_name"}
             return self._show_device(errors, {})
-        outcome = await self._async_register(force=False)
-        if isinstance(outcome, tuple):
-            return self._show_device(*outcome)
-        return outcome
+        return await self._async_register(force=False)
 
     async def async_step_device_taken(
         self, user_input: dict[str, Any] | None = None
@@ -719,15 +456,10 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Take over the existing device of that name (devices.json with force=1)."""
-        outcome = await self._async_register(force=True)
-        if isinstance(outcome, tuple):
-            return self._show_device(*outcome)
-        return outcome
+        return await self._async_register(force=True)
 
-    async def _async_register(
-        self, *, force: bool
-    ) -> ConfigFlowResult | tuple[dict[str, str], dict[str, str]]:
-        """Register the device and create the entry; or return the form's errors."""
+    async def _async_register(self, *, force: bool) -> ConfigFlowResult:
+        """Register the device and create the entry; or show the device form's errors."""
         assert self._secret is not None
         name = self._device_name
         try:
@@ -738,9 +470,9 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             if err.reason is RefusalReason.NAME_TAKEN and not force:
                 return await self.async_step_device_taken()
             errors = {CONF_DEVICE_NAME: "device_name_refused"}
-            return errors, {"error": str(err)}
+            return self._show_device(errors, {"error": str(err)})
         except PushoverError as err:
-            return _request_errors(err)
+            return self._show_device(*request_errors(err))
         await self.async_set_unique_id(device_id)
         self._abort_if_unique_id_configured()
         data = {
@@ -751,236 +483,4 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         }
         return self.async_create_entry(
             title=f"Pushover {name}", data=with_api_url(data, self._login[CONF_API_URL])
-        )
-
-
-MAX_DUPLICATE_WINDOW = 86400  # a day
-MAX_RATE_LIMIT = 1000
-MAX_QUOTA_RESERVE = 50
-
-
-def _box(minimum: float, maximum: float, unit: str, *, step: float = 1) -> NumberSelector:
-    """Return a number box from ``minimum`` to ``maximum`` (0 turns a guard rule off)."""
-    return NumberSelector(
-        NumberSelectorConfig(
-            min=minimum,
-            max=maximum,
-            step=step,
-            unit_of_measurement=unit,
-            mode=NumberSelectorMode.BOX,
-        )
-    )
-
-
-class PushoverPlusOptionsFlow(OptionsFlow):
-    """Options of a sender entry."""
-
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Edit the options; a team token is checked against teams.json."""
-        entry = self.config_entry
-        errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {}
-        if user_input is not None:
-            team_token = (user_input.get(CONF_TEAM_TOKEN) or "").strip()
-            if team_token:
-                errors = key_format_errors(team_token=team_token)
-            if team_token and not errors:
-                client = flow_client(
-                    self.hass,
-                    entry.data[CONF_API_TOKEN],
-                    entry.data.get(CONF_API_URL, DEFAULT_BASE_URL),
-                )
-                try:
-                    await client.get_team(team_token)
-                except PushoverRequestError:
-                    errors[CONF_TEAM_TOKEN] = "invalid_team_token"
-                except PushoverError as err:
-                    errors, placeholders = _request_errors(err)
-            if not errors:
-                options = {
-                    CONF_HOLD_WHEN_OFFLINE: user_input[CONF_HOLD_WHEN_OFFLINE],
-                    CONF_USE_WEBHOOK: user_input[CONF_USE_WEBHOOK],
-                    CONF_RECEIPT_POLL_INTERVAL: int(user_input[CONF_RECEIPT_POLL_INTERVAL]),
-                    CONF_MAX_HELD_AGE: int(user_input[CONF_MAX_HELD_AGE]),
-                    CONF_LEGACY_NOTIFY: user_input[CONF_LEGACY_NOTIFY],
-                    CONF_DUPLICATE_WINDOW: int(user_input[CONF_DUPLICATE_WINDOW]),
-                    CONF_RATE_LIMIT: int(user_input[CONF_RATE_LIMIT]),
-                    CONF_QUOTA_RESERVE: float(user_input[CONF_QUOTA_RESERVE]),
-                }
-                if team_token:
-                    options[CONF_TEAM_TOKEN] = team_token
-                return self.async_create_entry(data=options)
-        schema = vol.Schema(
-            {
-                vol.Optional(CONF_TEAM_TOKEN): SECRET_TEXT,
-                vol.Required(
-                    CONF_HOLD_WHEN_OFFLINE, default=DEFAULT_HOLD_WHEN_OFFLINE
-                ): BooleanSelector(),
-                vol.Required(
-                    CONF_USE_WEBHOOK, default=_webhook_available(self.hass)
-                ): BooleanSelector(),
-                vol.Required(
-                    CONF_RECEIPT_POLL_INTERVAL, default=DEFAULT_RECEIPT_POLL_INTERVAL
-                ): NumberSelector(
-                    NumberSelectorConfig(
-                        min=MIN_RECEIPT_POLL_INTERVAL,
-                        max=3600,
-                        step=1,
-                        unit_of_measurement="s",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
-                vol.Required(CONF_MAX_HELD_AGE, default=DEFAULT_MAX_HELD_AGE_HOURS): NumberSelector(
-                    NumberSelectorConfig(
-                        min=1,
-                        max=720,
-                        step=1,
-                        unit_of_measurement="h",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
-                vol.Required(CONF_LEGACY_NOTIFY, default=DEFAULT_LEGACY_NOTIFY): BooleanSelector(),
-                vol.Required(CONF_DUPLICATE_WINDOW, default=DEFAULT_DUPLICATE_WINDOW): _box(
-                    0, MAX_DUPLICATE_WINDOW, "s"
-                ),
-                vol.Required(CONF_RATE_LIMIT, default=DEFAULT_RATE_LIMIT): _box(
-                    0, MAX_RATE_LIMIT, "messages/min"
-                ),
-                vol.Required(CONF_QUOTA_RESERVE, default=DEFAULT_QUOTA_RESERVE): _box(
-                    0, MAX_QUOTA_RESERVE, "%", step=0.1
-                ),
-            }
-        )
-        return self.async_show_form(
-            step_id="init",
-            data_schema=self.add_suggested_values_to_schema(
-                schema, user_input or dict(entry.options)
-            ),
-            errors=errors,
-            description_placeholders=placeholders,
-        )
-
-
-class RecipientSubentryFlow(ConfigSubentryFlow):
-    """Add or change a recipient (user or group key, optional devices)."""
-
-    def __init__(self) -> None:
-        """Initialize the flow."""
-        self._recipient: dict[str, Any] = {}
-        self._devices: list[str] = []
-
-    def _client(self) -> PushoverClient:
-        entry = self._get_entry()
-        return flow_client(
-            self.hass, entry.data[CONF_API_TOKEN], entry.data.get(CONF_API_URL, DEFAULT_BASE_URL)
-        )
-
-    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Ask for the name and user or group key, checked against users/validate.json."""
-        errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {}
-        if user_input is not None:
-            user_key = user_input[CONF_USER_KEY].strip()
-            entry = self._get_entry()
-            unique_id = recipient_unique_id(user_key)
-            if user_key == entry.data[CONF_USER_KEY]:
-                return self.async_abort(reason="entry_user_key")
-            if any(sub.unique_id == unique_id for sub in entry.subentries.values()):
-                return self.async_abort(reason="already_configured")
-            errors = key_format_errors(user_key=user_key)
-            validation: UserValidation | None = None
-            try:
-                if not errors:
-                    validation = await self._client().validate_user(user_key)
-            except PushoverError as err:
-                errors, placeholders = _sender_errors(err)
-                errors = on_form(errors, {CONF_USER_KEY})
-            if validation is not None:
-                self._recipient = {
-                    CONF_NAME: user_input[CONF_NAME].strip(),
-                    CONF_USER_KEY: user_key,
-                    "unique_id": unique_id,
-                }
-                self._devices = list(validation.devices)
-                return await self.async_step_devices()
-        return self.async_show_form(
-            step_id="user",
-            data_schema=self.add_suggested_values_to_schema(
-                vol.Schema(
-                    {
-                        vol.Required(CONF_NAME): PLAIN_TEXT,
-                        vol.Required(CONF_USER_KEY): SECRET_TEXT,
-                    }
-                ),
-                user_input,
-            ),
-            errors=errors,
-            description_placeholders=placeholders,
-        )
-
-    def _devices_schema(self) -> vol.Schema:
-        return vol.Schema(
-            {
-                vol.Optional(CONF_DEVICES): SelectSelector(
-                    SelectSelectorConfig(
-                        options=self._devices,
-                        multiple=True,
-                        custom_value=True,
-                        mode=SelectSelectorMode.DROPDOWN,
-                    )
-                )
-            }
-        )
-
-    async def async_step_devices(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Choose devices (blank means all active devices)."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            if (devices := _valid_devices(user_input)) is None:
-                errors[CONF_DEVICES] = "invalid_device_name"
-            else:
-                return self.async_create_entry(
-                    title=self._recipient[CONF_NAME],
-                    data={
-                        CONF_USER_KEY: self._recipient[CONF_USER_KEY],
-                        CONF_DEVICES: devices,
-                    },
-                    unique_id=self._recipient["unique_id"],
-                )
-        return self.async_show_form(
-            step_id="devices",
-            data_schema=self.add_suggested_values_to_schema(self._devices_schema(), user_input),
-            errors=errors,
-            description_placeholders={"name": self._recipient[CONF_NAME]},
-        )
-
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Change the devices of a recipient."""
-        subentry = self._get_reconfigure_subentry()
-        errors: dict[str, str] = {}
-        if not self._devices:
-            try:
-                validation = await self._client().validate_user(subentry.data[CONF_USER_KEY])
-            except PushoverError:
-                self._devices = list(subentry.data.get(CONF_DEVICES, []))
-            else:
-                self._devices = sorted({*validation.devices, *subentry.data.get(CONF_DEVICES, [])})
-        if user_input is not None:
-            if (devices := _valid_devices(user_input)) is None:
-                errors[CONF_DEVICES] = "invalid_device_name"
-            else:
-                return self.async_update_and_abort(
-                    self._get_entry(), subentry, data_updates={CONF_DEVICES: devices}
-                )
-        return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(
-                self._devices_schema(), user_input or dict(subentry.data)
-            ),
-            errors=errors,
-            description_placeholders={"name": subentry.title},
         )
