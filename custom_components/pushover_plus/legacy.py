@@ -224,11 +224,7 @@ class LegacyNotifyService(BaseNotificationService):
             is_fixable=False,
             severity=ir.IssueSeverity.WARNING,
             translation_key=translation_key,
-            translation_placeholders={
-                "name": self.entry.title,
-                "service": self.service_name,
-                **placeholders,
-            },
+            translation_placeholders=placeholders,
         )
 
     async def async_update(self) -> None:
@@ -238,12 +234,23 @@ class LegacyNotifyService(BaseNotificationService):
         if self._owns(current):
             return
         if (owner := self._core_owner()) is not None:
-            self._create_issue(core_issue, ISSUE_LEGACY_SERVICE_CORE, core=owner.title)
+            self._create_issue(
+                core_issue,
+                ISSUE_LEGACY_SERVICE_CORE,
+                name=self.entry.title,
+                service=self.service_name,
+                core=owner.title,
+            )
             return
         ir.async_delete_issue(self.hass, DOMAIN, core_issue)
         if current is not None:
             if not _registered_by_core(current):
-                self._create_issue(taken_issue, ISSUE_LEGACY_SERVICE_TAKEN)
+                self._create_issue(
+                    taken_issue,
+                    ISSUE_LEGACY_SERVICE_TAKEN,
+                    name=self.entry.title,
+                    service=self.service_name,
+                )
                 return
             # Left behind by a built-in entry that was removed: it cannot unload.
             self.hass.services.async_remove(NOTIFY_DOMAIN, self.service_name)
