@@ -48,6 +48,7 @@ from custom_components.pushover_plus.pushover import PushoverClient
 from pushover_simulator import PushoverSimulator
 
 CLIENT_TIMEOUT = 0.2
+UNKNOWN_KEY = "u" * 30  # well formed, unknown to Pushover
 
 
 async def instant(_seconds: float) -> None:
@@ -220,6 +221,11 @@ def assert_errors_shown(result: Mapping[str, Any]) -> None:
 def paths(simulator: PushoverSimulator) -> list[str]:
     """Return the path of every request the simulator saw, in order."""
     return [request.path for request in simulator.requests]
+
+
+def last(simulator: PushoverSimulator, path: str) -> dict[str, str]:
+    """Return the parameters of the last request to a path."""
+    return next(r.params for r in reversed(simulator.requests) if r.path == path)
 
 
 async def wait_until(predicate: Callable[[], bool]) -> None:

@@ -548,9 +548,11 @@ async def test_cancel_finds_the_entry_and_checks_its_input(
     with pytest.raises(ServiceValidationError) as err:
         await cancel(hass, entry_id=receiver.entry_id, tag="oven")
     assert err.value.translation_key == "entry_wrong_type"
+    requests = len(simulator.requests)
     with pytest.raises(ServiceValidationError) as err:
         await cancel(hass, tag="a/b")
     assert err.value.translation_key == "tag_invalid"
+    assert len(simulator.requests) == requests  # the client refused it before any request
 
     # An alert Pushover no longer knows is skipped; the poll ends it.
     await notify_phone(hass, message="Gone", data={**emergency, "tags": "gone"})

@@ -199,6 +199,7 @@ async def test_get_receipt_and_errors(
     assert response["acknowledged_by"] == "Home"
     assert response["acknowledged_by_device"] == "tablet"
     assert hass.states.get(ACTIVE).state == "0"
+    requests = len(simulator.requests)
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
             DOMAIN,
@@ -208,6 +209,7 @@ async def test_get_receipt_and_errors(
             return_response=True,
         )
     assert err.value.translation_key == "receipt_invalid"
+    assert len(simulator.requests) == requests
     with pytest.raises(HomeAssistantError, match="receipt not found"):
         await hass.services.async_call(
             DOMAIN,
@@ -225,6 +227,7 @@ async def test_get_receipt_and_errors(
             return_response=True,
         )
     assert err.value.translation_key == "tag_invalid"
+    assert len(simulator.requests) == requests + 1  # the well formed unknown receipt only
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
             DOMAIN,

@@ -37,7 +37,7 @@ CONF_DUPLICATE_WINDOW: Final = "duplicate_window"
 CONF_RATE_LIMIT: Final = "rate_limit"
 CONF_QUOTA_RESERVE: Final = "quota_reserve"
 
-# Action fields (send_message's first, then the management actions')
+# Action fields (send_message's first, then the management actions', then the built-in's)
 ATTR_MESSAGE: Final = "message"
 ATTR_TITLE: Final = "title"
 ATTR_DEVICES: Final = "devices"
@@ -76,6 +76,9 @@ ATTR_GROUP: Final = "group"
 ATTR_OS: Final = "os"
 ATTR_SUBSCRIPTION: Final = "subscription"
 ATTR_DEVICE_NAME: Final = "device_name"
+# Fields of the built-in integration's actions (pushover.cancel, notify.<name>'s data)
+ATTR_ENTRY_ID: Final = "entry_id"
+ATTR_CALLBACK_URL: Final = "callback_url"
 
 DEFAULT_HOLD_WHEN_OFFLINE: Final = True
 DEFAULT_RECEIPT_POLL_INTERVAL: Final = 30

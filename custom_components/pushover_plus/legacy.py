@@ -34,8 +34,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant, Service, ServiceCall, callback
-from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv, issue_registry as ir, service
+from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.service import async_set_service_schema
 from homeassistant.util import dt as dt_util, slugify
@@ -45,7 +44,9 @@ from .compat import vol
 from .const import (
     ATTR_ATTACHMENT,
     ATTR_ATTACHMENT_PATH,
+    ATTR_CALLBACK_URL,
     ATTR_DEVICES,
+    ATTR_ENTRY_ID,
     ATTR_EXPIRE,
     ATTR_HTML,
     ATTR_MESSAGE,
@@ -68,16 +69,15 @@ from .const import (
     RECEIPT_CANCELED,
 )
 from .data import PushoverConfigEntry, SenderData, sender_data
-from .errors import call_api, home_assistant_error, validation_error
-from .messages import MAX_TIMESTAMP, MIN_TIMESTAMP, build_message, whole_number
-from .pushover import PushoverError, PushoverRequestError, PushoverValidationError, validate_tag
+from .errors import call_api, home_assistant_error
+from .messages import build_message, whole_number
+from .pushover import PushoverError, PushoverRequestError
+from .service_helpers import loaded_entry
 
 _LOGGER = logging.getLogger(__name__)
 
 CORE_MODULE = f"homeassistant.components.{CORE_DOMAIN}"
 SERVICE_CANCEL = "cancel"
-ATTR_ENTRY_ID = "entry_id"
-ATTR_CALLBACK_URL = "callback_url"  # a field of the built-in notify action's data
 TEXT_FIELDS = (ATTR_URL, ATTR_URL_TITLE, ATTR_SOUND)
 NUMBER_FIELDS = (ATTR_PRIORITY, ATTR_RETRY, ATTR_EXPIRE, ATTR_TTL)
 
@@ -132,13 +132,12 @@ def _registered_by_core(service: Service) -> bool:
 
 
 def _timestamp(value: Any) -> datetime | None:
-    """Return the built-in field's Unix time as a time (send_message takes a datetime)."""
+    """Return the built-in field's Unix time as a time (send_message takes a datetime).
+
+    build_message checks its range; whole_number's bound keeps it a valid time.
+    """
     seconds = whole_number(value, ATTR_TIMESTAMP)
-    if seconds is None:
-        return None
-    if not MIN_TIMESTAMP <= seconds <= MAX_TIMESTAMP:
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="timestamp_invalid")
-    return dt_util.utc_from_timestamp(seconds)
+    return None if seconds is None else dt_util.utc_from_timestamp(seconds)
 
 
 def _tags(value: Any) -> list[str] | str | None:
@@ -205,13 +204,9 @@ class LegacyNotifyService(BaseNotificationService):
             recipient=self.entry.title,
         )
 
-    async def async_update(self) -> None:
-        """Register the action unless a built-in entry or another integration has it."""
-        core_issue, taken_issue = self._issue_ids
-        current = self.hass.services.async_services_for_domain(NOTIFY_DOMAIN).get(self.service_name)
-        if self._owns(current):
-            return
-        owner = next(
+    def _core_owner(self) -> ConfigEntry | None:
+        """Return the built-in entry that provides this action's name, if any."""
+        return next(
             (
                 core
                 for core in _core_entries(self.hass)
@@ -219,35 +214,42 @@ class LegacyNotifyService(BaseNotificationService):
             ),
             None,
         )
-        if owner is not None:
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
+
+    def _create_issue(self, issue_id: str, translation_key: str, **placeholders: str) -> None:
+        """Raise the repair issue that says why the action is not offered."""
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=translation_key,
+            translation_placeholders=placeholders,
+        )
+
+    async def async_update(self) -> None:
+        """Register the action unless a built-in entry or another integration has it."""
+        core_issue, taken_issue = self._issue_ids
+        current = self.hass.services.async_services_for_domain(NOTIFY_DOMAIN).get(self.service_name)
+        if self._owns(current):
+            return
+        if (owner := self._core_owner()) is not None:
+            self._create_issue(
                 core_issue,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key=ISSUE_LEGACY_SERVICE_CORE,
-                translation_placeholders={
-                    "name": self.entry.title,
-                    "service": self.service_name,
-                    "core": owner.title,
-                },
+                ISSUE_LEGACY_SERVICE_CORE,
+                name=self.entry.title,
+                service=self.service_name,
+                core=owner.title,
             )
             return
         ir.async_delete_issue(self.hass, DOMAIN, core_issue)
         if current is not None:
             if not _registered_by_core(current):
-                ir.async_create_issue(
-                    self.hass,
-                    DOMAIN,
+                self._create_issue(
                     taken_issue,
-                    is_fixable=False,
-                    severity=ir.IssueSeverity.WARNING,
-                    translation_key=ISSUE_LEGACY_SERVICE_TAKEN,
-                    translation_placeholders={
-                        "name": self.entry.title,
-                        "service": self.service_name,
-                    },
+                    ISSUE_LEGACY_SERVICE_TAKEN,
+                    name=self.entry.title,
+                    service=self.service_name,
                 )
                 return
             # Left behind by a built-in entry that was removed: it cannot unload.
@@ -317,29 +319,13 @@ def _cancel_targets(hass: HomeAssistant, entry_id: str | None) -> list[PushoverC
         if entry.data.get(CONF_CORE_ENTRY_ID) == entry_id
         and isinstance(entry.runtime_data, SenderData)
     ]
-    if copies:
-        return copies
-    # Home Assistant's helper says when the id is unknown, of another integration, or of
-    # an entry that is not loaded.
-    entry: PushoverConfigEntry = service.async_get_config_entry(hass, DOMAIN, entry_id)
-    if not isinstance(entry.runtime_data, SenderData):
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_wrong_type",
-            translation_placeholders={"name": entry.title},
-        )
-    return [entry]
+    return copies or [loaded_entry(hass, entry_id)]
 
 
 async def async_cancel(call: ServiceCall) -> None:
     """pushover.cancel: stop the emergency alerts with the tag, or all tagged ones."""
     hass = call.hass
-    tag = str(call.data.get(ATTR_TAG) or "").strip()
-    if tag:
-        try:
-            validate_tag(tag)
-        except PushoverValidationError as err:
-            raise validation_error(err) from None
+    tag = str(call.data.get(ATTR_TAG) or "").strip()  # the client checks it
     for entry in _cancel_targets(hass, call.data.get(ATTR_ENTRY_ID)):
         runtime = sender_data(entry)
         if tag:

@@ -50,7 +50,6 @@ from .pushover import (
     Message,
     PushoverValidationError,
     validate_message,
-    validate_tag,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -116,17 +115,6 @@ def parse_priority(value: Any) -> int | None:
         raise _invalid("priority_invalid", parameter=ATTR_PRIORITY, limit="") from None
 
 
-def parse_tags(value: str | list[str] | None) -> list[str]:
-    """Return the tags, each 1 to 100 characters that cancel_by_tag can name."""
-    tags = split_list(value)
-    for tag in tags:
-        try:
-            validate_tag(tag)
-        except PushoverValidationError:
-            raise _invalid("tag_invalid") from None
-    return tags
-
-
 def parse_timestamp(value: datetime | None) -> int | None:
     """Return Unix time (a naive time is Home Assistant's local time) in Pushover's range."""
     if value is None:
@@ -140,27 +128,24 @@ def parse_timestamp(value: datetime | None) -> int | None:
     return seconds
 
 
-async def build_message(
-    hass: HomeAssistant,
-    data: Mapping[str, Any],
-    *,
-    users: Sequence[str],
-    sounds: Mapping[str, str] | None,
-    callback_url: str | None = None,
+def check_sound(sound: str | None, sounds: Mapping[str, str] | None) -> str | None:
+    """Return the sound once it is one of ``sounds`` (None: not known, not checked)."""
+    if sound is not None and sounds is not None and sound not in sounds:
+        raise _invalid("sound_unknown", sound=sound)
+    return sound
+
+
+def _message(
+    data: Mapping[str, Any], sounds: Mapping[str, str] | None, callback_url: str | None
 ) -> Message:
-    """Validate the action data and return the message; raise ServiceValidationError."""
+    """Return the message of the action data, its fields parsed (no attachment yet)."""
     priority = parse_priority(data.get(ATTR_PRIORITY))
     ttl = whole_number(data.get(ATTR_TTL), ATTR_TTL)
     if ttl is not None and priority == 2:
         _LOGGER.warning("ttl is ignored by Pushover for emergency messages; not sending it")
         ttl = None
-    sound: str | None = data.get(ATTR_SOUND) or None
-    if sound is not None and sounds is not None and sound not in sounds:
-        raise _invalid("sound_unknown", sound=sound)
-    sources = [key for key in ATTACHMENT_SOURCES if data.get(key)]
-    if len(sources) > 1:
-        raise _invalid("attachment_sources")
-    message = Message(
+    sound = check_sound(data.get(ATTR_SOUND) or None, sounds)
+    return Message(
         message=data.get(ATTR_MESSAGE, ""),
         title=data.get(ATTR_TITLE) or None,
         devices=split_list(data.get(ATTR_DEVICES)),
@@ -168,7 +153,7 @@ async def build_message(
         retry=whole_number(data.get(ATTR_RETRY), ATTR_RETRY),
         expire=whole_number(data.get(ATTR_EXPIRE), ATTR_EXPIRE),
         callback=callback_url if priority == 2 else None,
-        tags=parse_tags(data.get(ATTR_TAGS)),
+        tags=split_list(data.get(ATTR_TAGS)),
         sound=sound,
         timestamp=parse_timestamp(data.get(ATTR_TIMESTAMP)),
         ttl=ttl,
@@ -177,19 +162,37 @@ async def build_message(
         html=bool(data.get(ATTR_HTML)),
         monospace=bool(data.get(ATTR_MONOSPACE)),
     )
-    try:
-        validate_message(users, message)
-    except PushoverValidationError as err:
-        raise validation_error(err) from err
-    if not sources:
-        return message
-    attachment = await _load_attachment(hass, sources[0], data[sources[0]])
-    message = replace(message, attachment=attachment)
+
+
+def _validated(users: Sequence[str], message: Message) -> Message:
+    """Return the message once the client's checks pass, or their translated error."""
     try:
         validate_message(users, message)
     except PushoverValidationError as err:
         raise validation_error(err) from err
     return message
+
+
+async def build_message(
+    hass: HomeAssistant,
+    data: Mapping[str, Any],
+    *,
+    users: Sequence[str],
+    sounds: Mapping[str, str] | None,
+    callback_url: str | None = None,
+) -> Message:
+    """Validate the action data and return the message; raise ServiceValidationError.
+
+    The fields are checked before an attachment is loaded, and again with it.
+    """
+    sources = [key for key in ATTACHMENT_SOURCES if data.get(key)]
+    if len(sources) > 1:
+        raise _invalid("attachment_sources")
+    message = _validated(users, _message(data, sounds, callback_url))
+    if not sources:
+        return message
+    attachment = await _load_attachment(hass, sources[0], data[sources[0]])
+    return _validated(users, replace(message, attachment=attachment))
 
 
 async def _load_attachment(hass: HomeAssistant, source: str, value: Any) -> Attachment:
