@@ -8,6 +8,7 @@ from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pushover_plus.const import DOMAIN
 from custom_components.pushover_plus.pushover import PushoverValidationError
@@ -90,4 +91,14 @@ async def test_the_fixture_sees_form_fields_sections_and_errors(
     )
     assert result["errors"]
     assert "no config.error.key_format in translations/en.json" in check_translations.problems
+    check_translations.problems.clear()
+
+
+async def test_the_fixture_sees_entities(
+    hass: HomeAssistant, sender_entry: MockConfigEntry, check_translations: TranslationCheck
+) -> None:
+    check_translations.english = {}
+    assert await hass.config_entries.async_setup(sender_entry.entry_id)
+    await hass.async_block_till_done()
+    assert "no entity.sensor.limit.name in translations/en.json" in check_translations.problems
     check_translations.problems.clear()

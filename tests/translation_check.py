@@ -1,9 +1,11 @@
 """What a test shows a user must have its English text, like core's ``check_translations``.
 
 The autouse fixture in tests/conftest.py feeds a TranslationCheck with every flow result
-(config, options, subentry and repair flows), every repair issue and every error built with
-a translation key of this integration while a test runs, and fails the test on a key missing
-from translations/en.json or a {placeholder} its text uses but the code does not pass.
+(config, options, subentry and repair flows), repair issue, entity added and error built
+with a translation key of this integration while a test runs, and every refusal reason of
+the client (errors.validation_error makes it the translation key). It fails the test on a
+key missing from translations/en.json or a {placeholder} its text uses but the code does
+not pass.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from homeassistant.config_entries import (
 from homeassistant.data_entry_flow import FlowHandler, FlowManager, FlowResultType, section
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.entity import Entity
 import voluptuous as vol
 
 from custom_components.pushover_plus.const import DOMAIN
@@ -53,15 +56,31 @@ class TranslationCheck:
 
     def require(self, key: str, passed: Mapping[str, Any] | None, *, required: bool = True) -> None:
         """Check the dotted key (if required) and that its placeholders are passed."""
-        text: Any = self.english
-        for part in key.split("."):
-            text = text.get(part) if isinstance(text, Mapping) else None
-        if not isinstance(text, str):
+        text = self._text(key)
+        if text is None:
             if required:
                 self.problems.append(f"no {key} in translations/en.json")
             return
         if missing := placeholders(text) - set(passed or {}):
             self.problems.append(f"{key} uses {sorted(missing)}, not passed")
+
+    def _text(self, key: str) -> str | None:
+        text: Any = self.english
+        for part in key.split("."):
+            text = text.get(part) if isinstance(text, Mapping) else None
+        return text if isinstance(text, str) else None
+
+    def entity(self, entity: Entity) -> None:
+        """Check the name of an entity with a translation key."""
+        platform, key = entity.platform, entity.translation_key
+        if platform is None or platform.platform_name != DOMAIN or key is None:
+            return
+        name = f"entity.{platform.domain}.{key}.name"
+        if hasattr(entity, "_attr_name"):  # named by the code: the text must only exist
+            if self._text(name) is None:
+                self.problems.append(f"no {name} in translations/en.json")
+            return
+        self.require(name, entity.translation_placeholders)
 
     def flow_result(
         self, manager: FlowManager, flow: FlowHandler, result: Mapping[str, Any]
@@ -144,6 +163,7 @@ def observe(check: TranslationCheck) -> Iterator[None]:
     get_or_create = ir.IssueRegistry.async_get_or_create
     error_init = HomeAssistantError.__init__
     validation_init = PushoverValidationError.__init__
+    added_to_hass = Entity.async_internal_added_to_hass
 
     async def _handle_step(self: FlowManager, flow: FlowHandler, *args: Any) -> Any:
         result = await handle_step(self, flow, *args)
@@ -161,6 +181,10 @@ def observe(check: TranslationCheck) -> Iterator[None]:
             self.translation_domain, self.translation_key, self.translation_placeholders
         )
 
+    async def _added_to_hass(self: Entity) -> None:
+        await added_to_hass(self)
+        check.entity(self)
+
     def _validation_init(self: PushoverValidationError, *args: Any, **kwargs: Any) -> None:
         validation_init(self, *args, **kwargs)
         check.validation_reason(self.reason)
@@ -170,5 +194,6 @@ def observe(check: TranslationCheck) -> Iterator[None]:
         patch.object(ir.IssueRegistry, "async_get_or_create", _get_or_create),
         patch.object(HomeAssistantError, "__init__", _error_init),
         patch.object(PushoverValidationError, "__init__", _validation_init),
+        patch.object(Entity, "async_internal_added_to_hass", _added_to_hass),
     ):
         yield
