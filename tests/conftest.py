@@ -46,6 +46,7 @@ from custom_components.pushover_plus.const import (
 from custom_components.pushover_plus.data import sender_unique_id
 from custom_components.pushover_plus.pushover import PushoverClient
 from pushover_simulator import PushoverSimulator
+from tests.translation_check import TranslationCheck, observe
 
 CLIENT_TIMEOUT = 0.2
 UNKNOWN_KEY = "u" * 30  # well formed, unknown to Pushover
@@ -79,6 +80,16 @@ def fast_clients() -> Iterator[None]:
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Syrupy with Home Assistant's extension (ids and times of registries and states as ANY)."""
     return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture(autouse=True)
+def check_translations() -> Iterator[TranslationCheck]:
+    """Fail a test whose flows, issues or errors use a key en.json lacks (see translation_check)."""
+    check = TranslationCheck()
+    with observe(check):
+        yield check
+    if check.problems:
+        pytest.fail("Translations:\n" + "\n".join(dict.fromkeys(check.problems)))
 
 
 @pytest.fixture(autouse=True)

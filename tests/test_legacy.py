@@ -526,7 +526,10 @@ async def test_held_messages_and_receipts_apply(
 
 
 async def test_cancel_finds_the_entry_and_checks_its_input(
-    hass: HomeAssistant, simulator: PushoverSimulator, copied_sender: MockConfigEntry
+    hass: HomeAssistant,
+    instant_retries: None,
+    simulator: PushoverSimulator,
+    copied_sender: MockConfigEntry,
 ) -> None:
     emergency = {"priority": 2, "retry": 30, "expire": 300}
     await notify_phone(hass, message="Tagged", data={**emergency, "tags": ["oven"]})
@@ -565,14 +568,9 @@ async def test_cancel_finds_the_entry_and_checks_its_input(
     with pytest.raises(HomeAssistantError):
         await cancel(hass, tag="oven")
     simulator.inject_fault("503", count=9, path="cancel.json")
-    copied_sender.runtime_data.client._sleep = _no_wait
     with pytest.raises(HomeAssistantError) as err:
         await cancel(hass)
     assert err.value.translation_key == "server_error"
-
-
-async def _no_wait(_seconds: float) -> None:
-    return None
 
 
 async def test_a_name_taken_by_another_integration_is_left_alone(

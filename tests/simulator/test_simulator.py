@@ -32,7 +32,7 @@ from pushover_simulator import PushoverSimulator
 from pushover_simulator.state import BUILTIN_SOUNDS
 from tests.conftest import Account, wait_until
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
 DAY = 86400
 

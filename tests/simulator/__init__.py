@@ -1,0 +1,1 @@
+"""Tests of the Pushover simulator (pushover_simulator/), a test tool, not the product."""
