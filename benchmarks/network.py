@@ -28,7 +28,7 @@ import sys
 from pushover_simulator import PushoverSimulator
 
 HOST = "127.0.0.1"
-CONNECTING: set[asyncio.Future[object]] = set()
+CONNECTING: set[asyncio.Task[tuple[asyncio.BaseTransport, Side]]] = set()
 
 
 def write_certificates(directory: Path) -> tuple[Path, Path, Path]:
