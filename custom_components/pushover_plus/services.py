@@ -17,7 +17,6 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, service
-from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .compat import vol
 from .const import (
@@ -65,7 +64,6 @@ from .const import (
     DOMAIN,
     ENTRY_TYPE_RECEIVER,
     RECEIPT_CANCELED,
-    SIGNAL_LICENSE_CREDITS,
 )
 from .data import PushoverConfigEntry, SenderData, receiver_data, sender_data
 from .errors import call_api, home_assistant_error, validation_error
@@ -519,7 +517,7 @@ async def async_team_remove_user(call: ServiceCall) -> None:
 
 def _license_credits(call: ServiceCall, entry: PushoverConfigEntry, left: int) -> ServiceResponse:
     """Pass fresh license credits to the sensor and return them."""
-    async_dispatcher_send(call.hass, SIGNAL_LICENSE_CREDITS.format(entry.entry_id), left)
+    sender_data(entry).license_credits.async_set_updated_data(left)
     return {"credits": left}
 
 
