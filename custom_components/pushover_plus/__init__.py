@@ -135,11 +135,9 @@ async def _async_setup_sender(
     await sender.outbox.async_setup()
     sender.guard.async_setup()
     sender.outbox.offline = sender.outbox.offline or not reachable
-    refresh = _async_refresh_all(quota, groups)
-    if reachable:  # a moment: Home Assistant's start may wait for it
-        entry.async_create_task(hass, refresh, f"{DOMAIN} first refresh")
-    else:  # as long as Pushover takes to answer: nothing waits for it
-        entry.async_create_background_task(hass, refresh, f"{DOMAIN} first refresh")
+    entry.async_create_background_task(
+        hass, _async_refresh_all(quota, groups), f"{DOMAIN} first refresh"
+    )
     return SenderData(
         client=client,
         user_key=entry.data[CONF_USER_KEY],
