@@ -92,14 +92,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
     else:
         entry.runtime_data = await _async_setup_sender(hass, entry, client)
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
-    if isinstance(entry.runtime_data, ReceiverData):
+    if isinstance(data := entry.runtime_data, ReceiverData):
         entry.async_create_background_task(
-            hass,
-            entry.runtime_data.listener.async_run(),
-            name=f"{DOMAIN} receiver {entry.entry_id}",
+            hass, data.listener.async_run(), f"{DOMAIN} receiver {entry.entry_id}"
         )
-    elif entry.options.get(CONF_LEGACY_NOTIFY, DEFAULT_LEGACY_NOTIFY):
-        await async_setup_legacy(hass, entry)
+    else:  # the entities of the quota and the groups follow their first answers
+        entry.async_create_background_task(
+            hass, _async_refresh_all(data), f"{DOMAIN} first refresh {entry.entry_id}"
+        )
+        if entry.options.get(CONF_LEGACY_NOTIFY, DEFAULT_LEGACY_NOTIFY):
+            await async_setup_legacy(hass, entry)
     entry.async_on_unload(
         entry.add_update_listener(partial(_async_update_listener, _settings(entry)))
     )
@@ -118,33 +120,26 @@ async def _async_setup_receiver(
 async def _async_setup_sender(
     hass: HomeAssistant, entry: PushoverConfigEntry, client: PushoverClient
 ) -> SenderData:
-    """Check the credentials (one request), load what was held and followed.
-
-    The quota and the groups are fetched right after setup; their entities follow.
-    """
+    """Check the credentials (the one request of setup), load what was held and followed."""
     reachable = await _async_test_sender(client, entry.data[CONF_USER_KEY])
     if CONF_WEBHOOK_ID not in entry.data:
         hass.config_entries.async_update_entry(
             entry, data={**entry.data, CONF_WEBHOOK_ID: webhook.async_generate_id()}
         )
     quota = QuotaCoordinator(hass, entry, client)
-    groups = GroupsCoordinator(hass, entry, client)
     receipts = ReceiptTracker(hass, entry, client, partial(recipient_names, entry))
     await receipts.async_setup()
     sender = MessageSender(hass, entry, client, quota, receipts)
     await sender.outbox.async_setup()
     sender.guard.async_setup()
     sender.outbox.offline = sender.outbox.offline or not reachable
-    entry.async_create_background_task(
-        hass, _async_refresh_all(quota, groups), f"{DOMAIN} first refresh"
-    )
     return SenderData(
         client=client,
         user_key=entry.data[CONF_USER_KEY],
         quota=quota,
         sender=sender,
         receipts=receipts,
-        groups=groups,
+        groups=GroupsCoordinator(hass, entry, client),
         license_credits=LicenseCreditsCoordinator(hass, entry, client),
     )
 
@@ -168,10 +163,10 @@ async def _async_test_sender(client: PushoverClient, user_key: str) -> bool:
     return True
 
 
-async def _async_refresh_all(quota: QuotaCoordinator, groups: GroupsCoordinator) -> None:
-    """Fetch the quota and the groups of an entry just set up (their entities wait)."""
-    await quota.async_refresh()
-    await groups.async_refresh()
+async def _async_refresh_all(data: SenderData) -> None:
+    """Fetch the quota and the groups of a sender just set up."""
+    await data.quota.async_refresh()
+    await data.groups.async_refresh()
 
 
 def _settings(entry: PushoverConfigEntry) -> tuple[Any, ...]:
