@@ -34,7 +34,7 @@ _LOGGER = logging.getLogger(__name__)
 
 
 class QuotaCoordinator(DataUpdateCoordinator[Limits]):
-    """Monthly message quota: apps/limits.json hourly, and every send's headers for free."""
+    """Monthly message quota: apps/limits.json every six hours, every send's headers for free."""
 
     config_entry: PushoverConfigEntry
 
