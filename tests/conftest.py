@@ -156,9 +156,9 @@ def sender_entry(
 
 @pytest.fixture
 async def loaded_sender(hass: HomeAssistant, sender_entry: MockConfigEntry) -> MockConfigEntry:
-    """The sender entry, set up."""
+    """The sender entry, set up, with its quota and groups fetched."""
     assert await hass.config_entries.async_setup(sender_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     return sender_entry
 
 

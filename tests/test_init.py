@@ -7,7 +7,7 @@ from typing import Any
 from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.const import STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -28,6 +28,26 @@ async def test_setup_and_unload(hass: HomeAssistant, loaded_sender: MockConfigEn
     assert await hass.config_entries.async_unload(loaded_sender.entry_id)
     assert loaded_sender.state is ConfigEntryState.NOT_LOADED
     assert hass.states.get("notify.home").state == STATE_UNAVAILABLE
+
+
+@pytest.mark.usefixtures("fast_clients")
+async def test_setup_waits_for_the_credentials_check_alone(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    account: Account,
+    sender_entry: MockConfigEntry,
+) -> None:
+    """Setup costs one request; the quota and the groups (and their entities) follow."""
+    simulator.add_group("Family", owner_token=account.token, members=[(account.user, None, "")])
+    simulator.inject_fault("timeout", path="limits", delay=3600)  # the first try hangs
+    assert await hass.config_entries.async_setup(sender_entry.entry_id)
+    assert sender_entry.state is ConfigEntryState.LOADED
+    assert [r.path for r in simulator.requests if r.status] == ["/1/users/validate.json"]
+    assert hass.states.get("sensor.home_messages_remaining").state == STATE_UNKNOWN
+    assert hass.states.get("switch.family_member_1") is None
+    await hass.async_block_till_done(wait_background_tasks=True)  # timed out, tried again
+    assert hass.states.get("sensor.home_messages_remaining").state == "10000"
+    assert hass.states.get("switch.family_member_1").state == STATE_ON
 
 
 async def test_rejected_token_at_setup_starts_reauth(

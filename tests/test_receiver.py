@@ -19,6 +19,7 @@ from homeassistant.core import Event, HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
@@ -735,6 +736,27 @@ async def test_entities_unavailable_while_disconnected_logged_once(
     await wait_until(lambda: len(backoff.delays) == 4)
     steps = [1, 2, 4, 1]
     assert backoff.delays == pytest.approx([BACKOFF_INITIAL * JITTER * s for s in steps])
+
+
+async def test_update_entity_leaves_the_entities_unavailable_while_disconnected(
+    hass: HomeAssistant, simulator: PushoverSimulator, receiver: Receiver
+) -> None:
+    """Their coordinator is pushed to: a refresh asks nothing and changes nothing."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    backoff = Backoff()
+    await setup_receiver(hass, simulator, receiver, backoff)
+    entities = [("sensor", "last_message"), ("event", "message")]
+    simulator.login_script = send()  # hang up at once
+    await simulator.close_websockets(receiver.device_id)
+    await wait_until(lambda: len(backoff.delays) == 1)
+    requests = len(simulator.requests)
+    entity_ids = [state_of(hass, receiver, *e).entity_id for e in entities]
+    await hass.services.async_call(
+        "homeassistant", "update_entity", {"entity_id": entity_ids}, blocking=True
+    )
+    await hass.async_block_till_done()
+    assert [state_of(hass, receiver, *e).state for e in entities] == [STATE_UNAVAILABLE] * 2
+    assert len(simulator.requests) == requests
 
 
 # ---------------------------------------------------------------- drops, silence, backoff

@@ -19,7 +19,14 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.pushover_plus.const import CONF_HOLD_WHEN_OFFLINE, CONF_RATE_LIMIT, DOMAIN
+from custom_components.pushover_plus.const import (
+    CONF_HOLD_WHEN_OFFLINE,
+    CONF_RATE_LIMIT,
+    CONF_USER_KEY,
+    DOMAIN,
+)
+from custom_components.pushover_plus.outbox import HeldMessage
+from custom_components.pushover_plus.pushover import Message
 from pushover_simulator import PushoverSimulator
 from pushover_simulator.server import FaultKind
 
@@ -354,31 +361,42 @@ async def test_restart_during_a_flush_sends_no_held_message_twice(
     assert delivered(simulator) == Counter(messages)
 
 
-@pytest.mark.parametrize("set_up_again_first", [True, False])
 async def test_send_failing_across_a_restart_is_held_and_delivered_once(
-    hass: HomeAssistant,
-    simulator: PushoverSimulator,
-    holding_sender: MockConfigEntry,
-    set_up_again_first: bool,
+    hass: HomeAssistant, simulator: PushoverSimulator, holding_sender: MockConfigEntry
 ) -> None:
+    """Unloading waits for a send in flight; what it could not send, the next setup sends."""
     simulator.inject_fault("503", path="messages")
     simulator.response_delay = 0.1
     sending = hass.async_create_task(send_outcome(hass, "in flight"))
     await wait_until(lambda: bool(simulator.requests_in_flight))
     assert await hass.config_entries.async_unload(holding_sender.entry_id)
-    if set_up_again_first:  # the send fails into the outbox of the new setup
-        simulator.response_delay = 0.0
-        assert await hass.config_entries.async_setup(holding_sender.entry_id)
+    assert sending.done()  # held (in the journal) before the unload returned
     assert await sending == "held"
     simulator.response_delay = 0.0
+    assert await hass.config_entries.async_setup(holding_sender.entry_id)
+    assert hass.states.get(HELD).state == "1"  # the new outbox adopted it
     await hass.async_block_till_done()
-    if not set_up_again_first:  # the send failed while unloaded: kept for the next setup
-        assert await hass.config_entries.async_setup(holding_sender.entry_id)
-        await hass.async_block_till_done()  # the setup delivers what it found held
-    else:
-        assert hass.states.get(HELD).state == "1"
     await flush_held(hass)
     assert delivered(simulator) == Counter(["in flight"])
+
+
+async def test_a_hold_after_the_outbox_closed_is_adopted_by_the_next_setup(
+    hass: HomeAssistant, simulator: PushoverSimulator, holding_sender: MockConfigEntry
+) -> None:
+    """A send still failing after the unload gave up waiting goes to the journal."""
+    outbox = holding_sender.runtime_data.sender.outbox
+    assert await hass.config_entries.async_unload(holding_sender.entry_id)
+    await outbox.async_hold(
+        HeldMessage(
+            holding_sender.data[CONF_USER_KEY], "me", Message("late"), held_at=time.time(), id=1
+        )
+    )
+    assert outbox.messages == []  # closed: nothing is sent from here
+    assert await hass.config_entries.async_setup(holding_sender.entry_id)
+    assert hass.states.get(HELD).state == "1"
+    await hass.async_block_till_done()
+    await flush_held(hass)
+    assert [delivery.params["message"] for delivery in simulator.deliveries] == ["late"]
 
 
 LOST_RESPONSES = {"none lost": 0, "one lost": 1, "two lost": 2, "all three lost": 3}

@@ -26,7 +26,7 @@ async def test_quota_issue_clears_at_the_reset(
 ) -> None:
     simulator.set_quota(account.token, remaining=0)
     assert await hass.config_entries.async_setup(sender_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)  # the quota follows setup
     issue_id = f"quota_exhausted_{sender_entry.entry_id}"
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None

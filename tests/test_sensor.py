@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
-from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED, STATE_UNAVAILABLE
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er, translation
 from homeassistant.util import dt as dt_util
 import pytest
@@ -48,6 +50,48 @@ async def test_quota_sensors_follow_send_headers(
     assert hass.states.get("sensor.home_messages_remaining").state == "9999"
     assert sum(r.path == "/1/apps/limits.json" for r in simulator.requests) == limits_calls
     assert hass.states.get("sensor.home_quota_reset").state.startswith("20")
+
+
+async def test_a_send_writes_only_the_quota_figure_that_changed(
+    hass: HomeAssistant, loaded_sender: MockConfigEntry
+) -> None:
+    """Every send brings the whole quota; mostly only the remaining messages change."""
+    quota_sensors = {
+        "sensor.home_monthly_limit",
+        "sensor.home_messages_remaining",
+        "sensor.home_quota_reset",
+    }
+    written: list[str] = []
+
+    @callback
+    def is_quota(data: Mapping[str, Any]) -> bool:
+        return data["entity_id"] in quota_sensors
+
+    @callback
+    def record(event: Event[Any]) -> None:
+        written.append(event.data["entity_id"])
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, record, event_filter=is_quota)
+    hass.bus.async_listen(EVENT_STATE_REPORTED, record, event_filter=is_quota)  # unchanged
+    await hass.services.async_call(
+        "notify", "send_message", {"entity_id": "notify.home", "message": "Hi"}, blocking=True
+    )
+    await hass.async_block_till_done()
+    assert written == ["sensor.home_messages_remaining"]
+    assert hass.states.get("sensor.home_messages_remaining").state == "9999"
+
+
+async def test_disabled_license_credits_sensor_costs_no_request(
+    hass: HomeAssistant, simulator: PushoverSimulator, loaded_sender: MockConfigEntry
+) -> None:
+    """Its coordinator polls only while the sensor listens: never, while it is disabled."""
+    start = dt_util.utcnow()
+    for hours in (12, 24, 36, 48):
+        async_fire_time_changed(hass, start + timedelta(hours=hours, seconds=1))
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(LICENSE_SENSOR) is None
+    assert "/1/licenses.json" not in paths(simulator)
+    assert paths(simulator).count("/1/apps/limits.json") > 1  # the quota was polled meanwhile
 
 
 async def test_license_credits_sensor(

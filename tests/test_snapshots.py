@@ -137,7 +137,7 @@ async def test_sender_entities(
     entry = sender(hass, simulator)
     with patch("custom_components.pushover_plus.SENDER_PLATFORMS", [platform]):
         assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
+        await hass.async_block_till_done(wait_background_tasks=True)  # quota and groups
     await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
 
 

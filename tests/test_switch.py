@@ -278,3 +278,19 @@ async def test_polling_cost_follows_the_groups(
     assert len(group_paths(simulator)) == 3  # the list and the new group
     await advance(hass, freezer, 1.1)
     assert len(group_paths(simulator)) == 5  # hourly while there are groups
+
+
+@pytest.mark.usefixtures("family", "fast_clients")
+async def test_switches_are_added_when_the_groups_arrive_after_setup(
+    hass: HomeAssistant, simulator: PushoverSimulator, sender_entry: MockConfigEntry
+) -> None:
+    """Setup does not wait for the groups: their switches appear once they are fetched."""
+    simulator.inject_fault("timeout", count=5, path="groups.json", delay=3600)  # no answer
+    assert await hass.config_entries.async_setup(sender_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)  # it timed out
+    assert sender_entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(ALICE) is None
+    await sender_data(sender_entry).groups.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(ALICE).state == STATE_ON
+    assert hass.states.get(PIXEL).state == STATE_ON

@@ -30,7 +30,7 @@ from .const import (
     SIGNAL_RECIPIENTS,
     SUBENTRY_TYPE_RECIPIENT,
 )
-from .coordinator import GroupsCoordinator, QuotaCoordinator
+from .coordinator import GroupsCoordinator, LicenseCreditsCoordinator, QuotaCoordinator
 from .data import PushoverConfigEntry, ReceiverData, SenderData
 from .errors import entry_errors
 from .legacy import async_setup_legacy
@@ -88,54 +88,60 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
     """Set up a sender or receiver entry."""
     client = create_client(hass, entry)
     if entry.data.get(CONF_ENTRY_TYPE) == ENTRY_TYPE_RECEIVER:
-        listener = OpenClientListener(hass, entry, client)
-        await listener.async_setup()
-        entry.runtime_data = ReceiverData(client=client, listener=listener)
+        entry.runtime_data = await _async_setup_receiver(hass, entry, client)
     else:
-        reachable = await _async_test_sender(client, entry.data[CONF_USER_KEY])
-        quota = QuotaCoordinator(hass, entry, client)
-        if reachable:
-            await quota.async_config_entry_first_refresh()
-        if CONF_WEBHOOK_ID not in entry.data:
-            hass.config_entries.async_update_entry(
-                entry, data={**entry.data, CONF_WEBHOOK_ID: webhook.async_generate_id()}
-            )
-        receipts = ReceiptTracker(hass, entry, client, partial(recipient_names, entry))
-        await receipts.async_setup()
-        sender = MessageSender(hass, entry, client, quota, receipts)
-        await sender.outbox.async_setup()
-        sender.guard.async_setup()
-        sender.outbox.offline = sender.outbox.offline or not reachable
-        groups = GroupsCoordinator(hass, entry, client)
-        if reachable:
-            await groups.async_refresh()  # the group switches wait for Pushover; setup not
-        else:  # the entry is usable at once: the quota and the groups follow when they can
-            entry.async_create_background_task(
-                hass, _async_refresh_all(quota, groups), f"{DOMAIN} first refresh"
-            )
-        entry.runtime_data = SenderData(
-            client=client,
-            user_key=entry.data[CONF_USER_KEY],
-            quota=quota,
-            sender=sender,
-            receipts=receipts,
-            groups=groups,
-        )
+        entry.runtime_data = await _async_setup_sender(hass, entry, client)
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
-    if isinstance(entry.runtime_data, SenderData) and entry.options.get(
-        CONF_LEGACY_NOTIFY, DEFAULT_LEGACY_NOTIFY
-    ):
-        await async_setup_legacy(hass, entry)
-    if isinstance(entry.runtime_data, ReceiverData):
+    if isinstance(data := entry.runtime_data, ReceiverData):
         entry.async_create_background_task(
-            hass,
-            entry.runtime_data.listener.async_run(),
-            name=f"{DOMAIN} receiver {entry.entry_id}",
+            hass, data.listener.async_run(), f"{DOMAIN} receiver {entry.entry_id}"
         )
+    else:  # the entities of the quota and the groups follow their first answers
+        entry.async_create_background_task(
+            hass, _async_refresh_all(data), f"{DOMAIN} first refresh {entry.entry_id}"
+        )
+        if entry.options.get(CONF_LEGACY_NOTIFY, DEFAULT_LEGACY_NOTIFY):
+            await async_setup_legacy(hass, entry)
     entry.async_on_unload(
         entry.add_update_listener(partial(_async_update_listener, _settings(entry)))
     )
     return True
+
+
+async def _async_setup_receiver(
+    hass: HomeAssistant, entry: PushoverConfigEntry, client: PushoverClient
+) -> ReceiverData:
+    """Take the receiver's backlog (test-before-setup); the websocket follows."""
+    listener = OpenClientListener(hass, entry, client)
+    await listener.async_setup()
+    return ReceiverData(client=client, listener=listener)
+
+
+async def _async_setup_sender(
+    hass: HomeAssistant, entry: PushoverConfigEntry, client: PushoverClient
+) -> SenderData:
+    """Check the credentials (the one request of setup), load what was held and followed."""
+    reachable = await _async_test_sender(client, entry.data[CONF_USER_KEY])
+    if CONF_WEBHOOK_ID not in entry.data:
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_WEBHOOK_ID: webhook.async_generate_id()}
+        )
+    quota = QuotaCoordinator(hass, entry, client)
+    receipts = ReceiptTracker(hass, entry, client, partial(recipient_names, entry))
+    await receipts.async_setup()
+    sender = MessageSender(hass, entry, client, quota, receipts)
+    await sender.outbox.async_setup()
+    sender.guard.async_setup()
+    sender.outbox.offline = sender.outbox.offline or not reachable
+    return SenderData(
+        client=client,
+        user_key=entry.data[CONF_USER_KEY],
+        quota=quota,
+        sender=sender,
+        receipts=receipts,
+        groups=GroupsCoordinator(hass, entry, client),
+        license_credits=LicenseCreditsCoordinator(hass, entry, client),
+    )
 
 
 async def _async_test_sender(client: PushoverClient, user_key: str) -> bool:
@@ -157,10 +163,10 @@ async def _async_test_sender(client: PushoverClient, user_key: str) -> bool:
     return True
 
 
-async def _async_refresh_all(quota: QuotaCoordinator, groups: GroupsCoordinator) -> None:
-    """Fetch the quota and the groups of an entry that was set up offline."""
-    await quota.async_refresh()
-    await groups.async_refresh()
+async def _async_refresh_all(data: SenderData) -> None:
+    """Fetch the quota and the groups of a sender just set up."""
+    await data.quota.async_refresh()
+    await data.groups.async_refresh()
 
 
 def _settings(entry: PushoverConfigEntry) -> tuple[Any, ...]:

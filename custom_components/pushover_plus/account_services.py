@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 
 from homeassistant.core import ServiceCall, ServiceResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .const import (
     ATTR_ADMIN,
@@ -25,9 +24,8 @@ from .const import (
     ATTR_USER,
     CONF_TEAM_TOKEN,
     DOMAIN,
-    SIGNAL_LICENSE_CREDITS,
 )
-from .data import PushoverConfigEntry
+from .data import PushoverConfigEntry, sender_data
 from .errors import call_api, home_assistant_error
 from .messages import check_sound
 from .pushover import PushoverAuthenticationError, PushoverClient, PushoverError
@@ -166,7 +164,7 @@ async def async_team_remove_user(call: ServiceCall) -> None:
 
 def _license_credits(call: ServiceCall, entry: PushoverConfigEntry, left: int) -> ServiceResponse:
     """Pass fresh license credits to the sensor and return them."""
-    async_dispatcher_send(call.hass, SIGNAL_LICENSE_CREDITS.format(entry.entry_id), left)
+    sender_data(entry).license_credits.async_set_updated_data(left)
     return {"credits": left}
 
 

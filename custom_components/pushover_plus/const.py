@@ -135,7 +135,6 @@ PRIORITIES: Final = {"lowest": -2, "low": -1, "normal": 0, "high": 1, "emergency
 # Dispatcher signals (formatted with the entry id)
 SIGNAL_RECEIPT: Final = "pushover_plus_receipt_{}"
 SIGNAL_MESSAGE: Final = "pushover_plus_message_{}"
-SIGNAL_LICENSE_CREDITS: Final = "pushover_plus_license_credits_{}"
 SIGNAL_RECIPIENTS: Final = "pushover_plus_recipients_{}"
 
 # Event entity types

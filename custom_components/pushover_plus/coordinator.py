@@ -1,4 +1,9 @@
-"""Data update coordinators of a sender entry: the quota and the delivery groups."""
+"""Data update coordinators: every entity of Pushover Plus reads one of these.
+
+Polled: the quota, the delivery groups and the license credits of a sender. Pushed (fed
+by the integration itself, never polled): the receiver's connection and last message,
+and the outbox, receipts and guard figures of a sender.
+"""
 
 from __future__ import annotations
 
@@ -16,14 +21,11 @@ from .const import (
     GROUPS_IDLE_UPDATE_INTERVAL,
     GROUPS_UPDATE_INTERVAL,
     ISSUE_QUOTA_EXHAUSTED,
+    LICENSE_UPDATE_INTERVAL,
     QUOTA_UPDATE_INTERVAL,
 )
 from .errors import entry_errors
-from .pushover import (
-    GroupInfo,
-    Limits,
-    PushoverClient,
-)
+from .pushover import GroupInfo, Limits, PushoverClient, ReceivedMessage
 
 if TYPE_CHECKING:
     from .data import PushoverConfigEntry
@@ -32,7 +34,7 @@ _LOGGER = logging.getLogger(__name__)
 
 
 class QuotaCoordinator(DataUpdateCoordinator[Limits]):
-    """Monthly message quota: apps/limits.json hourly, and every send's headers for free."""
+    """Monthly message quota: apps/limits.json every six hours, every send's headers for free."""
 
     config_entry: PushoverConfigEntry
 
@@ -140,3 +142,67 @@ class GroupsCoordinator(DataUpdateCoordinator[dict[str, GroupInfo]]):
             }
         self.update_interval = GROUPS_UPDATE_INTERVAL if groups else GROUPS_IDLE_UPDATE_INTERVAL
         return groups
+
+
+class LicenseCreditsCoordinator(DataUpdateCoordinator[int]):
+    """License credits left on the application: licenses.json twice a day.
+
+    Polls only while its (disabled by default) sensor listens; the license actions pass
+    fresh figures for free.
+    """
+
+    config_entry: PushoverConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: PushoverConfigEntry, client: PushoverClient
+    ) -> None:
+        """Initialize the coordinator."""
+        super().__init__(
+            hass,
+            _LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} license credits",
+            update_interval=LICENSE_UPDATE_INTERVAL,
+        )
+        self.client = client
+
+    async def _async_update_data(self) -> int:
+        """Fetch the credits."""
+        with entry_errors(UpdateFailed, "update_failed"):
+            return await self.client.get_license_credits()
+
+
+class PushCoordinator[DataT](DataUpdateCoordinator[DataT]):
+    """Figures the integration pushes itself (``async_set_updated_data``); never polled."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry: PushoverConfigEntry, name: str, data: DataT
+    ) -> None:
+        """Initialize the coordinator with its first figures."""
+        super().__init__(hass, _LOGGER, config_entry=entry, name=f"{DOMAIN} {name}")
+        self.data = data
+
+    async def async_request_refresh(self) -> None:
+        """Do nothing: there is nothing to fetch (homeassistant.update_entity lands here)."""
+
+
+class ReceiverCoordinator(PushCoordinator[ReceivedMessage | None]):
+    """The last message of an Open Client device; a success while its session is up."""
+
+    def __init__(self, hass: HomeAssistant, entry: PushoverConfigEntry) -> None:
+        """Initialize the coordinator: no message, not connected."""
+        super().__init__(hass, entry, "receiver", None)
+        self.last_update_success = False
+
+    @callback
+    def async_set_connected(self, connected: bool) -> None:
+        """Take the session going up or down."""
+        if connected != self.last_update_success:
+            self.last_update_success = connected
+            self.async_update_listeners()
+
+    @callback
+    def async_set_message(self, message: ReceivedMessage) -> None:
+        """Take the last message (the backlog's arrives before the session is up)."""
+        self.data = message
+        self.async_update_listeners()

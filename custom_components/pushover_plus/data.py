@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from homeassistant.config_entries import ConfigEntry
 
 if TYPE_CHECKING:
-    from .coordinator import GroupsCoordinator, QuotaCoordinator
+    from .coordinator import GroupsCoordinator, LicenseCreditsCoordinator, QuotaCoordinator
     from .pushover import PushoverClient
     from .receipts import ReceiptTracker
     from .receiver import OpenClientListener
@@ -28,6 +28,7 @@ class SenderData:
     sender: MessageSender
     receipts: ReceiptTracker
     groups: GroupsCoordinator
+    license_credits: LicenseCreditsCoordinator
 
 
 @dataclass(slots=True)

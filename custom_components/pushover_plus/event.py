@@ -17,9 +17,9 @@ from .const import (
     SIGNAL_MESSAGE,
     SIGNAL_RECEIPT,
 )
+from .coordinator import ReceiverCoordinator
 from .data import PushoverConfigEntry, ReceiverData
-from .entity import PushoverEntity
-from .receiver import OpenClientListener
+from .entity import PushoverCoordinatorEntity, PushoverEntity
 
 PARALLEL_UPDATES = 0
 
@@ -31,59 +31,48 @@ async def async_setup_entry(
 ) -> None:
     """Add the event entity of the entry."""
     if isinstance(entry.runtime_data, ReceiverData):
-        listener = entry.runtime_data.listener
-        async_add_entities(
-            [PushoverEventEntity(entry, "message", SIGNAL_MESSAGE, [EVENT_TYPE_MESSAGE], listener)]
-        )
+        async_add_entities([MessageEventEntity(entry.runtime_data.listener.coordinator, entry)])
     else:
-        async_add_entities(
-            [
-                PushoverEventEntity(
-                    entry,
-                    "emergency",
-                    SIGNAL_RECEIPT,
-                    [RECEIPT_ACKNOWLEDGED, RECEIPT_EXPIRED, RECEIPT_CANCELED],
-                )
-            ]
-        )
+        async_add_entities([EmergencyEventEntity(entry)])
 
 
-class PushoverEventEntity(PushoverEntity, EventEntity):
-    """Fires when the entry reports an event on its dispatcher signal.
+class SignalEventEntity(EventEntity):
+    """Fires when the entry reports an event on its dispatcher signal."""
 
-    A receiver's entity is available while its listener is connected to Pushover.
-    """
-
-    def __init__(
-        self,
-        entry: PushoverConfigEntry,
-        key: str,
-        signal: str,
-        event_types: list[str],
-        listener: OpenClientListener | None = None,
-    ) -> None:
-        """Initialize the entity."""
-        super().__init__(entry, key)
-        self._attr_translation_key = key
-        self._attr_event_types = event_types
-        self._signal = signal.format(entry.entry_id)
-        self.listener = listener
+    _signal: str
 
     async def async_added_to_hass(self) -> None:
-        """Listen to the entry's events (and to the listener's connection)."""
+        """Listen to the entry's events."""
         await super().async_added_to_hass()
         self.async_on_remove(
             async_dispatcher_connect(self.hass, self._signal, self._async_handle_event)
         )
-        if self.listener is not None:
-            self.async_on_remove(self.listener.async_add_listener(self.async_write_ha_state))
-
-    @property
-    def available(self) -> bool:
-        """Return whether the entity can report events (a receiver: while connected)."""
-        return self.listener is None or self.listener.connected
 
     @callback
     def _async_handle_event(self, event_type: str, attributes: dict[str, Any]) -> None:
         self._trigger_event(event_type, attributes)
         self.async_write_ha_state()
+
+
+class EmergencyEventEntity(PushoverEntity, SignalEventEntity):
+    """Fires when an emergency alert is acknowledged, expires or is canceled."""
+
+    _attr_translation_key = "emergency"
+
+    def __init__(self, entry: PushoverConfigEntry) -> None:
+        """Initialize the entity."""
+        super().__init__(entry, "emergency")
+        self._attr_event_types = [RECEIPT_ACKNOWLEDGED, RECEIPT_EXPIRED, RECEIPT_CANCELED]
+        self._signal = SIGNAL_RECEIPT.format(entry.entry_id)
+
+
+class MessageEventEntity(PushoverCoordinatorEntity[ReceiverCoordinator], SignalEventEntity):
+    """Fires when the Open Client device receives a message; available while connected."""
+
+    _attr_translation_key = "message"
+
+    def __init__(self, coordinator: ReceiverCoordinator, entry: PushoverConfigEntry) -> None:
+        """Initialize the entity."""
+        super().__init__(coordinator, entry, "message")
+        self._attr_event_types = [EVENT_TYPE_MESSAGE]
+        self._signal = SIGNAL_MESSAGE.format(entry.entry_id)

@@ -19,7 +19,7 @@ import math
 import time
 from typing import Any
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
@@ -39,7 +39,7 @@ from .const import (
     ISSUE_QUOTA_RESERVE,
     STATUS_SUPPRESSED,
 )
-from .coordinator import QuotaCoordinator
+from .coordinator import PushCoordinator, QuotaCoordinator
 from .data import PushoverConfigEntry
 from .pushover import Message
 
@@ -83,19 +83,13 @@ class QuotaGuard:
         self._admitted: dict[DuplicateKey, float] = {}  # oldest first
         self._recent: dict[str, deque[float]] = {}  # user key -> times admitted
         self._engaged: set[tuple[str, Any]] = set()
-        self._listeners: list[CALLBACK_TYPE] = []
+        self.coordinator = PushCoordinator(hass, entry, "guard", self.stopped)
 
     @callback
     def async_setup(self) -> None:
         """Follow the quota for the reserve and its repair issue."""
         self.entry.async_on_unload(self.quota.async_add_listener(self._async_quota_changed))
         self._async_quota_changed()
-
-    @callback
-    def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call ``update`` whenever a message is stopped."""
-        self._listeners.append(update)
-        return lambda: self._listeners.remove(update)
 
     @property
     def reserve(self) -> int | None:
@@ -192,8 +186,7 @@ class QuotaGuard:
                     "priority": message.priority or 0,
                 },
             )
-        for update in list(self._listeners):
-            update()
+        self.coordinator.async_set_updated_data(self.stopped)
 
     @callback
     def _async_quota_changed(self) -> None:

@@ -4,13 +4,17 @@ The held messages of an entry are one ordered queue, kept in a journal in
 ``.storage``: a message is on disk before the action that held it returns, and a
 delivered one is marked done on disk before the next one is sent. The queue goes out one
 message at a time, so a crash re-sends at most the one message that was in flight.
+
+An outbox that closes (unload, reload, stop) waits for the sends in flight; what they
+cannot send goes to the journal, where the outbox of the next setup finds it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 import logging
@@ -32,7 +36,8 @@ from .const import (
     ISSUE_HELD_REFUSED,
     ISSUE_UNEXPECTED_RESPONSE,
 )
-from .data import PushoverConfigEntry, SenderData
+from .coordinator import PushCoordinator
+from .data import PushoverConfigEntry
 from .journal import Journal, Record
 from .pushover import (
     Attachment,
@@ -186,10 +191,13 @@ class Outbox:
         self.messages: list[HeldMessage] = []
         self.offline = False  # Pushover failed and has not answered a send since
         self._next_id = 1
-        self._listeners: list[CALLBACK_TYPE] = []
+        self.coordinator = PushCoordinator(hass, entry, "outbox", 0)  # messages held
         self._unsub_retry: CALLBACK_TYPE | None = None
         self._delay = FIRST_RETRY_DELAY
         self._flushing: asyncio.Task[None] | None = None
+        self._sends = 0
+        self._no_sends = asyncio.Event()
+        self._no_sends.set()
         self._closed = False
         self._held_signal: asyncio.Future[None] = hass.loop.create_future()
         self._unsub_stop: CALLBACK_TYPE | None = None
@@ -200,6 +208,7 @@ class Outbox:
         records.extend(await self._async_migrate_store())
         self.messages = replay(records)
         self._next_id = max((held.id for held in self.messages), default=0) + 1
+        self._changed()
         if records:  # compact: only the live messages, with what is known about them
             await self.journal.async_rewrite([{"hold": held.to_json()} for held in self.messages])
         self._unsub_stop = self.hass.bus.async_listen_once(
@@ -225,15 +234,20 @@ class Outbox:
         await store.async_remove()
         return records
 
-    @callback
-    def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call ``update`` whenever the number of held messages changes."""
-        self._listeners.append(update)
-        return lambda: self._listeners.remove(update)
-
     def _changed(self) -> None:
-        for update in list(self._listeners):
-            update()
+        self.coordinator.async_set_updated_data(len(self.messages))
+
+    @contextmanager
+    def sending(self) -> Iterator[None]:
+        """Count a send that may end up held: closing waits for it."""
+        self._sends += 1
+        self._no_sends.clear()
+        try:
+            yield
+        finally:
+            self._sends -= 1
+            if not self._sends:
+                self._no_sends.set()
 
     @property
     def held_signal(self) -> asyncio.Future[None]:
@@ -257,8 +271,8 @@ class Outbox:
         """
         if held.message.timestamp is None:
             held.message = replace(held.message, timestamp=int(held.held_at))
-        if self._closed:
-            await self._async_hold_after_close(held)
+        if self._closed:  # the next setup takes it from the journal
+            await self.journal.async_append({"hold": held.to_json()})
             return
         self.offline = True
         place = len(self.messages)
@@ -274,35 +288,36 @@ class Outbox:
             if self._unsub_retry is None and self._flushing is None:
                 self._schedule(self._delay)
 
-    async def _async_hold_after_close(self, held: HeldMessage) -> None:
-        """Keep a message whose send failed after the entry unloaded (e.g. a reload).
-
-        The outbox of the entry set up again takes it; while the entry is not loaded it
-        goes to the journal, which the next setup reads.
-        """
-        data = getattr(self.entry, "runtime_data", None)
-        if isinstance(data, SenderData) and data.sender.outbox is not self:
-            await data.sender.outbox.async_hold(held)
-            return
-        await self.journal.async_append({"hold": held.to_json()})
-
     async def async_close(self) -> None:
-        """Stop delivering; a send in flight may finish so that it is not sent again."""
+        """Stop delivering; the sends in flight may finish so that none is sent again.
+
+        Sends waiting for a request slot give up and are held. What is held from now on
+        goes to the journal: the next setup, which starts once this returns, reads it.
+        """
         self._closed = True
         self._async_cancel_retry()
         if self._unsub_stop is not None:
             self._unsub_stop()
             self._unsub_stop = None
-        if (flushing := self._flushing) is not None and flushing is not asyncio.current_task():
-            _LOGGER.debug("Letting the held message in flight finish (at most %s s)", STOP_WAIT)
-            try:
-                async with asyncio.timeout(STOP_WAIT):
+        if not self._held_signal.done():
+            self._held_signal.set_result(None)
+        flushing = self._flushing
+        if flushing is asyncio.current_task():
+            flushing = None
+        if flushing is None and not self._sends:
+            return
+        _LOGGER.debug("Letting the messages in flight finish (at most %s s)", STOP_WAIT)
+        try:
+            async with asyncio.timeout(STOP_WAIT):
+                if flushing is not None:
                     await asyncio.shield(flushing)
-            except TimeoutError:
-                _LOGGER.warning(
-                    "A held message was still on its way after %s s; it is sent again later",
-                    STOP_WAIT,
-                )
+                await self._no_sends.wait()
+        except TimeoutError:
+            _LOGGER.warning(
+                "A message was still on its way after %s s; a held one is sent again later",
+                STOP_WAIT,
+            )
+            if flushing is not None:
                 flushing.cancel()
 
     async def _async_stop(self, _event: Event) -> None:
@@ -371,7 +386,7 @@ class Outbox:
             self._remove(held)
             done.append({"done": held.id})
         await self._async_write(done)
-        if not self.messages:
+        if not self.messages and not self._closed:  # closed: holds may still be appended
             self.offline = False
             self._delay = FIRST_RETRY_DELAY
             self._held_signal = self.hass.loop.create_future()

@@ -35,6 +35,7 @@ from .const import (
     RECEIPT_EXPIRED,
     SIGNAL_RECEIPT,
 )
+from .coordinator import PushCoordinator
 from .pushover import (
     DEVICE_NAME_PATTERN,
     KEY_PATTERN,
@@ -89,7 +90,7 @@ class ReceiptTracker:
         self.active: dict[str, TrackedReceipt] = {}
         self.callback_url: str | None = None
         self._unsub_poll: CALLBACK_TYPE | None = None
-        self._listeners: list[CALLBACK_TYPE] = []
+        self.coordinator = PushCoordinator(hass, entry, "receipts", 0)  # alerts active
         self._polling = False
         self._confirming: dict[str, bool] = {}  # receipt -> another callback came meanwhile
 
@@ -115,6 +116,7 @@ class ReceiptTracker:
             tracked = TrackedReceipt(**item)
             if tracked.sent_at >= oldest:
                 self.active[tracked.receipt] = tracked
+        self.coordinator.async_set_updated_data(len(self.active))
         self._setup_webhook()
         self.entry.async_on_unload(self._async_stop)
         self.entry.async_on_unload(self._async_save)
@@ -161,15 +163,8 @@ class ReceiptTracker:
             self._unsub_poll()
             self._unsub_poll = None
 
-    @callback
-    def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call ``update`` whenever the set of active receipts changes."""
-        self._listeners.append(update)
-        return lambda: self._listeners.remove(update)
-
     def _changed(self) -> None:
-        for update in list(self._listeners):
-            update()
+        self.coordinator.async_set_updated_data(len(self.active))
         self._store.async_delay_save(self._data_to_save, 1)
         self._schedule()
 

@@ -12,7 +12,7 @@ download, an oversized frame, an unexpected error) leads to the same backoff: at
 BACKOFF_INITIAL seconds, doubling up to BACKOFF_MAX, with jitter, and back to the start
 only once a session stayed up HEALTHY_SESSION seconds. ``E`` (the session is refused)
 starts reauthentication and ``A`` (the device logged in elsewhere) raises a repair
-issue; neither reconnects. The listener is the push coordinator of the receiver's
+issue; neither reconnects. The listener feeds the push coordinator of the receiver's
 entities: they are available while a session is up. A loss is logged once at WARNING,
 the recovery once at INFO (when a session has stayed up), the retries between at DEBUG.
 """
@@ -42,6 +42,7 @@ from .const import (
     ISSUE_RECEIVER_OTHER_SESSION,
     SIGNAL_MESSAGE,
 )
+from .coordinator import ReceiverCoordinator
 from .pushover import (
     PushFrame,
     PushoverAuthenticationError,
@@ -124,8 +125,7 @@ class OpenClientListener:
             hass, STORE_VERSION, f"{DOMAIN}.receiver.{entry.entry_id}"
         )
         self.highest_id = 0
-        self.last_message: ReceivedMessage | None = None
-        self.connected = False
+        self.coordinator = ReceiverCoordinator(hass, entry)
         self.heartbeat_timeout = HEARTBEAT_TIMEOUT
         self.sleep: Sleep = asyncio.sleep
         self.jitter: Jitter = _RANDOM.uniform
@@ -135,21 +135,20 @@ class OpenClientListener:
         self._download_wanted = asyncio.Event()
         self._session_open = False
         self._unsub_healthy: CALLBACK_TYPE | None = None
-        self._listeners: list[CALLBACK_TYPE] = []
+
+    @property
+    def connected(self) -> bool:
+        """Return whether a websocket session is up."""
+        return self.coordinator.last_update_success
+
+    @property
+    def last_message(self) -> ReceivedMessage | None:
+        """Return the last message received (nothing is restored)."""
+        return self.coordinator.data
 
     @property
     def _issue_id(self) -> str:
         return f"{ISSUE_RECEIVER_OTHER_SESSION}_{self.entry.entry_id}"
-
-    @callback
-    def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call ``update`` whenever the last message or the connection changes."""
-        self._listeners.append(update)
-        return lambda: self._listeners.remove(update)
-
-    def _async_update_listeners(self) -> None:
-        for update in list(self._listeners):
-            update()
 
     async def async_setup(self) -> None:
         """Load the highest processed id, then take the backlog (test-before-setup).
@@ -245,18 +244,15 @@ class OpenClientListener:
 
     @callback
     def _async_session_opened(self) -> None:
-        self.connected = True
         self._unsub_healthy = async_call_later(self.hass, HEALTHY_SESSION, self._async_healthy)
-        self._async_update_listeners()
+        self.coordinator.async_set_connected(True)
 
     @callback
     def _async_session_closed(self) -> None:
         if self._unsub_healthy is not None:
             self._unsub_healthy()
             self._unsub_healthy = None
-        if self.connected:
-            self.connected = False
-            self._async_update_listeners()
+        self.coordinator.async_set_connected(False)
 
     @callback
     def _async_healthy(self, _now: datetime) -> None:
@@ -338,10 +334,9 @@ class OpenClientListener:
             for message in new:
                 if fire:
                     self._async_fire(message)
-            self.last_message = new[-1]
             self.highest_id = new[-1].id
             await self._store.async_save({"highest_id": str(self.highest_id)})
-            self._async_update_listeners()
+            self.coordinator.async_set_message(new[-1])
         await self.client.delete_messages(self._secret, self.device_id, messages[-1].id_str)
 
     def _report_skipped(self, count: int) -> None:

@@ -164,6 +164,12 @@ class MessageSender:
         )
         if self.outbox.holding:
             return await self._async_hold(held)
+        with self.outbox.sending():
+            return await self._async_send_or_hold(held)
+
+    async def _async_send_or_hold(self, held: HeldMessage) -> dict[str, Any]:
+        """Send now; hold the message if Pushover cannot take it now."""
+        user_key, message, recipient = held.user_key, held.message, held.recipient
         try:
             # The outbox retries, so the client does not; waiting for a free slot ends
             # as soon as another message is held, and this one is held behind it.

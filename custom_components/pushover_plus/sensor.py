@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-import logging
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -16,29 +16,21 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import (
-    GUARD_DUPLICATE,
-    GUARD_RATE_LIMIT,
-    GUARD_RESERVE,
-    LICENSE_UPDATE_INTERVAL,
-    SIGNAL_LICENSE_CREDITS,
+from .const import DOMAIN, GUARD_DUPLICATE, GUARD_RATE_LIMIT, GUARD_RESERVE
+from .coordinator import (
+    LicenseCreditsCoordinator,
+    PushCoordinator,
+    QuotaCoordinator,
+    ReceiverCoordinator,
 )
-from .coordinator import QuotaCoordinator
 from .data import PushoverConfigEntry, ReceiverData, sender_data
-from .entity import PushoverCoordinatorEntity, PushoverEntity
-from .guard import QuotaGuard
-from .outbox import Outbox
-from .pushover import Limits, PushoverClient, PushoverError
-from .receipts import ReceiptTracker
-from .receiver import OpenClientListener, message_attributes
-
-_LOGGER = logging.getLogger(__name__)
+from .entity import PushoverCoordinatorEntity
+from .pushover import Limits
+from .receiver import message_attributes
 
 PARALLEL_UPDATES = 0
-SCAN_INTERVAL = LICENSE_UPDATE_INTERVAL  # only the license credits sensor polls
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,22 +70,26 @@ async def async_setup_entry(
 ) -> None:
     """Add the sensors of the entry: quota and alerts (sender), last message (receiver)."""
     if isinstance(entry.runtime_data, ReceiverData):
-        async_add_entities([LastMessageSensor(entry, entry.runtime_data.listener)])
+        async_add_entities([LastMessageSensor(entry.runtime_data.listener.coordinator, entry)])
         return
     data = sender_data(entry)
     async_add_entities(QuotaSensor(data.quota, entry, description) for description in QUOTA_SENSORS)
     async_add_entities(
         [
-            ActiveAlertsSensor(entry, data.receipts),
-            HeldMessagesSensor(entry, data.sender.outbox),
-            GuardSensor(entry, data.sender.guard),
+            ActiveAlertsSensor(data.receipts.coordinator, entry),
+            HeldMessagesSensor(data.sender.outbox.coordinator, entry),
+            GuardSensor(data.sender.guard.coordinator, entry),
+            LicenseCreditsSensor(data.license_credits, entry),
         ]
     )
-    async_add_entities([LicenseCreditsSensor(entry, data.client)])
 
 
 class QuotaSensor(PushoverCoordinatorEntity[QuotaCoordinator], SensorEntity):
-    """A quota figure."""
+    """A quota figure; unknown until Pushover first answers.
+
+    Every send brings the quota: the state is written only when this figure (or its
+    availability) changed, mostly the remaining messages alone.
+    """
 
     entity_description: QuotaSensorDescription
 
@@ -106,89 +102,89 @@ class QuotaSensor(PushoverCoordinatorEntity[QuotaCoordinator], SensorEntity):
         """Initialize the sensor."""
         super().__init__(coordinator, entry, description.key)
         self.entity_description = description
+        self._written: tuple[bool, int | datetime | None] | None = None
 
     @property
-    def native_value(self) -> int | datetime:
+    def native_value(self) -> int | datetime | None:
         """Return the figure."""
-        return self.entity_description.value_fn(self.coordinator.data)
+        limits = self.coordinator.data
+        return None if limits is None else self.entity_description.value_fn(limits)
+
+    async def async_added_to_hass(self) -> None:
+        """Remember what the first state shows."""
+        await super().async_added_to_hass()
+        self._written = (self.available, self.native_value)
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when it changed."""
+        shown = (self.available, self.native_value)
+        if shown != self._written:
+            self._written = shown
+            self.async_write_ha_state()
 
 
-class ActiveAlertsSensor(PushoverEntity, SensorEntity):
+class ActiveAlertsSensor(PushoverCoordinatorEntity[PushCoordinator[int]], SensorEntity):
     """Emergency alerts sent and not yet acknowledged, expired or canceled."""
 
     _attr_translation_key = "active_alerts"
     _attr_state_class = SensorStateClass.MEASUREMENT
 
-    def __init__(self, entry: PushoverConfigEntry, receipts: ReceiptTracker) -> None:
+    def __init__(self, coordinator: PushCoordinator[int], entry: PushoverConfigEntry) -> None:
         """Initialize the sensor."""
-        super().__init__(entry, "active_alerts")
-        self.receipts = receipts
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the receipt tracker."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self.receipts.async_add_listener(self.async_write_ha_state))
+        super().__init__(coordinator, entry, "active_alerts")
 
     @property
     def native_value(self) -> int:
         """Return how many alerts are active."""
-        return len(self.receipts.active)
+        return self.coordinator.data
 
 
-class HeldMessagesSensor(PushoverEntity, SensorEntity):
+class HeldMessagesSensor(PushoverCoordinatorEntity[PushCoordinator[int]], SensorEntity):
     """Messages held while Pushover is unreachable."""
 
     _attr_translation_key = "queued_messages"
     _attr_state_class = SensorStateClass.MEASUREMENT
 
-    def __init__(self, entry: PushoverConfigEntry, outbox: Outbox) -> None:
+    def __init__(self, coordinator: PushCoordinator[int], entry: PushoverConfigEntry) -> None:
         """Initialize the sensor."""
-        super().__init__(entry, "queued_messages")
-        self.outbox = outbox
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the outbox."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self.outbox.async_add_listener(self.async_write_ha_state))
+        super().__init__(coordinator, entry, "queued_messages")
 
     @property
     def native_value(self) -> int:
         """Return how many messages are held."""
-        return len(self.outbox.messages)
+        return self.coordinator.data
 
 
-class GuardSensor(PushoverEntity, SensorEntity):
+class GuardSensor(PushoverCoordinatorEntity[PushCoordinator[Counter[str]]], SensorEntity):
     """Messages the quota guard stopped since Home Assistant started, by reason."""
 
     _attr_translation_key = "guarded_messages"
     _attr_state_class = SensorStateClass.TOTAL_INCREASING
 
-    def __init__(self, entry: PushoverConfigEntry, guard: QuotaGuard) -> None:
+    def __init__(
+        self, coordinator: PushCoordinator[Counter[str]], entry: PushoverConfigEntry
+    ) -> None:
         """Initialize the sensor."""
-        super().__init__(entry, "guarded_messages")
-        self.guard = guard
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the guard."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self.guard.async_add_listener(self.async_write_ha_state))
+        super().__init__(coordinator, entry, "guarded_messages")
 
     @property
     def native_value(self) -> int:
         """Return how many messages were suppressed or refused."""
-        return self.guard.stopped.total()
+        return self.coordinator.data.total()
 
     @property
     def extra_state_attributes(self) -> dict[str, int]:
         """Return the count of each reason: duplicates, rate ceiling, reserve."""
+        stopped = self.coordinator.data
         return {
-            "suppressed": self.guard.stopped[GUARD_DUPLICATE],
-            "rate_limited": self.guard.stopped[GUARD_RATE_LIMIT],
-            "reserve": self.guard.stopped[GUARD_RESERVE],
+            "suppressed": stopped[GUARD_DUPLICATE],
+            "rate_limited": stopped[GUARD_RATE_LIMIT],
+            "reserve": stopped[GUARD_RESERVE],
         }
 
 
-class LastMessageSensor(PushoverEntity, SensorEntity):
+class LastMessageSensor(PushoverCoordinatorEntity[ReceiverCoordinator], SensorEntity):
     """The last message received by an Open Client device (nothing restored).
 
     Available while the websocket session is up.
@@ -196,31 +192,20 @@ class LastMessageSensor(PushoverEntity, SensorEntity):
 
     _attr_translation_key = "last_message"
 
-    def __init__(self, entry: PushoverConfigEntry, listener: OpenClientListener) -> None:
+    def __init__(self, coordinator: ReceiverCoordinator, entry: PushoverConfigEntry) -> None:
         """Initialize the sensor."""
-        super().__init__(entry, "last_message")
-        self.listener = listener
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the listener."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self.listener.async_add_listener(self.async_write_ha_state))
-
-    @property
-    def available(self) -> bool:
-        """Return whether the receiver is connected to Pushover."""
-        return self.listener.connected
+        super().__init__(coordinator, entry, "last_message")
 
     @property
     def native_value(self) -> str | None:
         """Return the text of the last message (up to 255 characters)."""
-        message = self.listener.last_message
+        message = self.coordinator.data
         return None if message is None else message.message[:255]
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Return the other fields of the last message."""
-        message = self.listener.last_message
+        message = self.coordinator.data
         if message is None:
             return None
         attributes = message_attributes(message)
@@ -228,50 +213,29 @@ class LastMessageSensor(PushoverEntity, SensorEntity):
         return attributes
 
 
-class LicenseCreditsSensor(PushoverEntity, SensorEntity):
+class LicenseCreditsSensor(PushoverCoordinatorEntity[LicenseCreditsCoordinator], SensorEntity):
     """License credits left on the application (disabled by default; polls only if enabled).
 
-    Polls licenses.json twice a day; the license actions pass fresh figures for free.
+    While it is disabled, its coordinator has no listener and asks nothing.
     """
 
     _attr_translation_key = "license_credits"
-    _attr_should_poll = True
     _attr_entity_registry_enabled_default = False
     _attr_entity_category = EntityCategory.DIAGNOSTIC
     _attr_state_class = SensorStateClass.MEASUREMENT
 
-    def __init__(self, entry: PushoverConfigEntry, client: PushoverClient) -> None:
+    def __init__(self, coordinator: LicenseCreditsCoordinator, entry: PushoverConfigEntry) -> None:
         """Initialize the sensor."""
-        super().__init__(entry, "license_credits")
-        self.client = client
+        super().__init__(coordinator, entry, "license_credits")
 
     async def async_added_to_hass(self) -> None:
-        """Fetch the credits now and take the ones the license actions see."""
+        """Follow the coordinator (which starts polling) and fetch the credits now."""
         await super().async_added_to_hass()
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass,
-                SIGNAL_LICENSE_CREDITS.format(self.entry.entry_id),
-                self._async_credits_seen,
-            )
+        self.entry.async_create_task(
+            self.hass, self.coordinator.async_refresh(), f"{DOMAIN} license credits"
         )
-        self.async_schedule_update_ha_state(force_refresh=True)
 
-    @callback
-    def _async_credits_seen(self, credits_left: int) -> None:
-        self._attr_native_value = credits_left
-        self._attr_available = True
-        self.async_write_ha_state()
-
-    async def async_update(self) -> None:
-        """Fetch the credits."""
-        try:
-            self._attr_native_value = await self.client.get_license_credits()
-        except PushoverError as err:
-            if self._attr_available:
-                _LOGGER.info("License credits of %s are unavailable: %s", self.entry.title, err)
-            self._attr_available = False
-            return
-        if not self._attr_available:
-            _LOGGER.info("License credits of %s are available again", self.entry.title)
-        self._attr_available = True
+    @property
+    def native_value(self) -> int | None:
+        """Return the credits left."""
+        return self.coordinator.data

@@ -42,15 +42,15 @@ async def async_setup_entry(
     entry: PushoverConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a switch per group member, following the groups as they change."""
+    """Add a switch per group member once the groups arrive, following them as they change."""
     coordinator = sender_data(entry).groups
     added: set[str] = set()
 
     @callback
     def async_sync() -> None:
         """Add new members, remove the ones (and the groups) that are gone."""
-        if not coordinator.last_update_success:
-            return  # an outage says nothing about what is gone
+        if coordinator.data is None or not coordinator.last_update_success:
+            return  # not fetched yet, or an outage: says nothing about what is gone
         current = {
             f"{entry.entry_id}_{member_key(group_key, member)}": (group_key, member, number)
             for group_key, group in coordinator.data.items()
