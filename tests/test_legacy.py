@@ -563,7 +563,7 @@ async def test_cancel_finds_the_entry_and_checks_its_input(
     with pytest.raises(HomeAssistantError):
         await cancel(hass, tag="oven")
     simulator.inject_fault("503", count=9, path="cancel.json")
-    copied_sender.runtime_data.client._sleep = _no_wait
+    copied_sender.runtime_data.client._transport._sleep = _no_wait
     with pytest.raises(HomeAssistantError) as err:
         await cancel(hass)
     assert err.value.translation_key == "server_error"

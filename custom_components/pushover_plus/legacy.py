@@ -15,7 +15,6 @@ built-in integration cannot unload, so its stale action is replaced).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime
 import logging
 from typing import Any
@@ -201,7 +200,7 @@ class LegacyNotifyService(BaseNotificationService):
             callback_url = runtime.receipts.callback_url
         await runtime.sender.async_send(
             runtime.user_key,
-            replace(built, callback=None if callback_url is None else str(callback_url)),
+            built._replace(callback=None if callback_url is None else str(callback_url)),
             recipient=self.entry.title,
         )
 

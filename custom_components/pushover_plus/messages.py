@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 import errno
 import logging
@@ -184,7 +183,7 @@ async def build_message(
     if not sources:
         return message
     attachment = await _load_attachment(hass, sources[0], data[sources[0]])
-    message = replace(message, attachment=attachment)
+    message = message._replace(attachment=attachment)
     try:
         validate_message(users, message)
     except PushoverValidationError as err:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 import logging
 import secrets
 import time
@@ -151,8 +150,8 @@ class MessageSender:
         if not hold:
             return await self._async_send_now(user_key, message, recipient)
         if message.priority == 2:
-            message = replace(
-                message, tags=(*message.tags, f"{INTERNAL_TAG_PREFIX}{secrets.token_hex(8)}")
+            message = message._replace(
+                tags=(*message.tags, f"{INTERNAL_TAG_PREFIX}{secrets.token_hex(8)}")
             )
         held = HeldMessage(
             user_key,

@@ -1,6 +1,6 @@
 """Async client for the Pushover API, free of Home Assistant."""
 
-from .client import DEFAULT_BASE_URL, DEFAULT_WEBSOCKET_URL, PushoverClient, RequestSlots
+from .client import DEFAULT_WEBSOCKET_URL, PushoverClient
 from .exceptions import (
     PushoverAuthenticationError,
     PushoverConnectionError,
@@ -31,6 +31,7 @@ from .models import (
     UserValidation,
 )
 from .open_client import MAX_DOWNLOAD_BYTES, MAX_PUSH_FRAME_BYTES
+from .transport import DEFAULT_BASE_URL, RequestSlots
 from .validation import (
     DEVICE_NAME_PATTERN,
     KEY_PATTERN,
@@ -44,6 +45,8 @@ from .validation import (
     MIN_POLL_INTERVAL_SECONDS,
     MIN_RETRY_SECONDS,
     TAG_PATTERN,
+    ValidatedMessage,
+    validate_attachment,
     validate_device_name,
     validate_key,
     validate_message,
@@ -95,6 +98,8 @@ __all__ = [
     "RequestSlots",
     "TeamInfo",
     "UserValidation",
+    "ValidatedMessage",
+    "validate_attachment",
     "validate_device_name",
     "validate_key",
     "validate_message",

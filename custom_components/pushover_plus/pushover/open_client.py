@@ -24,7 +24,6 @@ MAX_DOWNLOAD_BYTES = 4 * 1024 * 1024
 MAX_RECEIVED_FIELD_LENGTH = MAX_TITLE_LENGTH  # app, icon, sound, receipt, umid
 MAX_MESSAGE_ID = 2**63 - 1
 MESSAGE_ID_PATTERN = re.compile(r"^[1-9][0-9]{0,18}$")
-_READ_CHUNK = 65_536
 _FRAMES = {frame.value: frame for frame in PushFrame if len(frame.value) == 1}
 _LOGGER = logging.getLogger(__name__)
 
@@ -83,18 +82,6 @@ def parse_download(data: Mapping[str, Any]) -> Download:
     messages = [message for item in items if (message := _received(item)) is not None]
     messages.sort(key=lambda message: message.id)
     return Download(messages, skipped=len(items) - len(messages))
-
-
-async def read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes | None:
-    """Return the body, or None as soon as it is known to exceed ``limit`` bytes."""
-    if response.content_length is not None and response.content_length > limit:
-        return None
-    body = bytearray()
-    async for chunk in response.content.iter_chunked(_READ_CHUNK):
-        body += chunk
-        if len(body) > limit:
-            return None
-    return bytes(body)
 
 
 def _push_frame(data: Any) -> PushFrame | None:
