@@ -196,11 +196,11 @@ class LegacyNotifyService(BaseNotificationService):
             sounds=await runtime.sender.async_sounds() if ATTR_SOUND in fields else None,
         )
         callback_url = data.get(ATTR_CALLBACK_URL)
-        if callback_url is None and built.priority == 2:
+        if callback_url is None and built.message.priority == 2:
             callback_url = runtime.receipts.callback_url
+        callback = None if callback_url is None else str(callback_url)  # not validated
         await runtime.sender.async_send(
-            runtime.user_key,
-            built._replace(callback=None if callback_url is None else str(callback_url)),
+            built._replace(message=built.message._replace(callback=callback)),
             recipient=self.entry.title,
         )
 

@@ -48,6 +48,7 @@ from .pushover import (
     Attachment,
     Message,
     PushoverValidationError,
+    ValidatedMessage,
     validate_message,
     validate_tag,
 )
@@ -146,8 +147,11 @@ async def build_message(
     users: Sequence[str],
     sounds: Mapping[str, str] | None,
     callback_url: str | None = None,
-) -> Message:
-    """Validate the action data and return the message; raise ServiceValidationError."""
+) -> ValidatedMessage:
+    """Validate the action data and return the message; raise ServiceValidationError.
+
+    The message is validated before its attachment is loaded, the attachment after.
+    """
     priority = parse_priority(data.get(ATTR_PRIORITY))
     ttl = whole_number(data.get(ATTR_TTL), ATTR_TTL)
     if ttl is not None and priority == 2:
@@ -177,18 +181,13 @@ async def build_message(
         monospace=bool(data.get(ATTR_MONOSPACE)),
     )
     try:
-        validate_message(users, message)
+        validated = validate_message(users, message)
+        if not sources:
+            return validated
+        attachment = await _load_attachment(hass, sources[0], data[sources[0]])
+        return validated.with_attachment(attachment)
     except PushoverValidationError as err:
         raise validation_error(err) from err
-    if not sources:
-        return message
-    attachment = await _load_attachment(hass, sources[0], data[sources[0]])
-    message = message._replace(attachment=attachment)
-    try:
-        validate_message(users, message)
-    except PushoverValidationError as err:
-        raise validation_error(err) from err
-    return message
 
 
 async def _load_attachment(hass: HomeAssistant, source: str, value: Any) -> Attachment:
