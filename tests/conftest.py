@@ -51,7 +51,7 @@ CLIENT_TIMEOUT = 0.2
 
 
 async def instant(_seconds: float) -> None:
-    """Sleep without waiting (the retry pause is tested in tests/pushover/test_client.py)."""
+    """Sleep without waiting (the retry pause is tested in tests/pushover/test_transport.py)."""
 
 
 @pytest.fixture
