@@ -53,25 +53,29 @@ async def push_frames(
             raise PushoverConnectionError("The websocket closed during the login") from err
         yield PushFrame.CONNECTED
         while True:
-            try:
-                async with asyncio.timeout(heartbeat_timeout):
-                    frame = await socket.receive()
-            except TimeoutError as err:
-                raise PushoverTimeoutError("The websocket stayed silent") from err
-            if frame.type not in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
-                raise PushoverConnectionError(f"The websocket ended ({frame.type.name})")
-            push_frame = _push_frame(frame.data)
-            if push_frame is None:
-                ignored += 1
-                if ignored == 1:
-                    _LOGGER.debug(
-                        "Ignored a websocket frame of %d bytes (not one known byte)",
-                        len(frame.data),
-                    )
+            frame = await _receive(socket, heartbeat_timeout)
+            if (push_frame := _push_frame(frame.data)) is not None:
+                yield push_frame
                 continue
-            yield push_frame
+            ignored += 1
+            if ignored == 1:
+                _LOGGER.debug(
+                    "Ignored a websocket frame of %d bytes (not one known byte)", len(frame.data)
+                )
     finally:
         await socket.close()
+
+
+async def _receive(socket: aiohttp.ClientWebSocketResponse, silence: float) -> aiohttp.WSMessage:
+    """Return the next data frame; raise when the socket ends or stays ``silence`` s silent."""
+    try:
+        async with asyncio.timeout(silence):
+            frame = await socket.receive()
+    except TimeoutError as err:
+        raise PushoverTimeoutError("The websocket stayed silent") from err
+    if frame.type not in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
+        raise PushoverConnectionError(f"The websocket ended ({frame.type.name})")
+    return frame
 
 
 def parse_download(data: Mapping[str, Any]) -> Download:

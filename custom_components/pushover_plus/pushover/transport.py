@@ -362,6 +362,7 @@ class Transport:
         """
         await self._slots.acquire(abandon)
         started = self._clock()
+        where = f"{method} {loggable(path)}"
         try:
             async with self._session.request(
                 method,
@@ -374,26 +375,17 @@ class Transport:
                 text = await _read_text(response, read_limit)
         except (aiohttp.ClientError, TimeoutError) as err:
             elapsed = self._clock() - started
-            _LOGGER.debug(
-                "%s %s failed after %.2f s: %s", method, loggable(path), elapsed, type(err).__name__
-            )
+            _LOGGER.debug("%s failed after %.2f s: %s", where, elapsed, type(err).__name__)
             raise connection_error(err, path) from err
         finally:
             self._slots.release()
-        request_id = response.headers.get("X-Request-Id")
+        status, request_id = response.status, response.headers.get("X-Request-Id")
         elapsed = self._clock() - started
-        _LOGGER.debug(
-            "%s %s -> %s in %.2f s (request %s)",
-            method,
-            loggable(path),
-            response.status,
-            elapsed,
-            request_id,
-        )
+        _LOGGER.debug("%s -> %s in %.2f s (request %s)", where, status, elapsed, request_id)
         if text is None:
             raise PushoverServerError(
                 f"Pushover's answer is over {read_limit} bytes",
-                status=response.status,
+                status=status,
                 request_id=request_id,
             )
-        return response.status, text, response.headers
+        return status, text, response.headers
