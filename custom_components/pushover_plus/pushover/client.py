@@ -41,6 +41,11 @@ from .validation import (
     validate_tag,
 )
 
+__all__ = [
+    "DEFAULT_WEBSOCKET_URL",
+    "PushoverClient",
+]
+
 DEFAULT_WEBSOCKET_URL = "wss://client.pushover.net/push"
 
 

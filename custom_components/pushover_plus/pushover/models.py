@@ -12,6 +12,23 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+__all__ = [
+    "Attachment",
+    "Download",
+    "GroupInfo",
+    "GroupMember",
+    "GroupSummary",
+    "Limits",
+    "Message",
+    "MessageResult",
+    "OpenClientSession",
+    "PushFrame",
+    "Receipt",
+    "ReceivedMessage",
+    "TeamInfo",
+    "UserValidation",
+]
+
 
 class Limits(NamedTuple):
     """Monthly message quota (from apps/limits.json or X-Limit-App-* headers)."""

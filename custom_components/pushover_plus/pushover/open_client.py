@@ -16,6 +16,11 @@ from .models import Download, PushFrame, ReceivedMessage
 from .parsing import parse_text, parse_timestamp
 from .validation import MAX_MESSAGE_LENGTH, MAX_TITLE_LENGTH, MAX_URL_LENGTH, MAX_URL_TITLE_LENGTH
 
+__all__ = [
+    "MAX_DOWNLOAD_BYTES",
+    "MAX_PUSH_FRAME_BYTES",
+]
+
 MAX_PUSH_FRAME_BYTES = 1024
 # Pushover caps a message at 1024 characters, its title at 250, its URL at 512 and the
 # URL title at 100: one message is at most about 25 kB of JSON (4-byte characters, escaped).

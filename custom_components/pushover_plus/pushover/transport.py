@@ -33,6 +33,11 @@ from .models import Limits
 from .parsing import error_texts, limits_from, parse_timestamp, quota_headers, verdicts
 from .validation import MIN_POLL_INTERVAL_SECONDS, form_value
 
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "RequestSlots",
+]
+
 DEFAULT_BASE_URL = "https://api.pushover.net/1/"
 MAX_REQUESTS_IN_FLIGHT = 2
 _READ_CHUNK = 65_536

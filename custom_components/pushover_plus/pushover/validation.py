@@ -9,6 +9,28 @@ from typing import Any, NamedTuple
 from .exceptions import PushoverValidationError
 from .models import Attachment, Message
 
+__all__ = [
+    "DEVICE_NAME_PATTERN",
+    "KEY_PATTERN",
+    "MAX_ATTACHMENT_BYTES",
+    "MAX_EXPIRE_SECONDS",
+    "MAX_GLANCE_FIELD_LENGTH",
+    "MAX_MESSAGE_LENGTH",
+    "MAX_TITLE_LENGTH",
+    "MAX_URL_LENGTH",
+    "MAX_URL_TITLE_LENGTH",
+    "MIN_POLL_INTERVAL_SECONDS",
+    "MIN_RETRY_SECONDS",
+    "TAG_PATTERN",
+    "ValidatedMessage",
+    "validate_attachment",
+    "validate_device_name",
+    "validate_key",
+    "validate_message",
+    "validate_receipt",
+    "validate_tag",
+]
+
 MAX_MESSAGE_LENGTH = 1024
 MAX_TITLE_LENGTH = 250
 MAX_URL_LENGTH = 512
