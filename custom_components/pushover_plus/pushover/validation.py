@@ -1,7 +1,5 @@
 """Pushover's documented limits, checked locally before any request is made."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 import re
 from typing import Any, NamedTuple
