@@ -198,7 +198,7 @@ class LegacyNotifyService(BaseNotificationService):
         callback_url = data.get(ATTR_CALLBACK_URL)
         if callback_url is None and built.message.priority == 2:
             callback_url = runtime.receipts.callback_url
-        callback = None if callback_url is None else str(callback_url)  # not validated
+        callback = None if callback_url is None else str(callback_url)  # no limit to check
         await runtime.sender.async_send(
             built._replace(message=built.message._replace(callback=callback)),
             recipient=self.entry.title,

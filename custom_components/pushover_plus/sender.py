@@ -107,7 +107,7 @@ class MessageSender:
         return result
 
     async def _async_deliver_held(self, user_key: str, message: Message) -> MessageResult:
-        """Send a held message once: the outbox retries (it may come from disk: validated)."""
+        """Send a held message once (the outbox retries), validated again: it may come from disk."""
         return await self._async_deliver(validate_message(user_key, message))
 
     async def _async_probe(self) -> None:
