@@ -53,7 +53,7 @@ UNKNOWN_KEY = "u" * 30  # well formed, unknown to Pushover
 
 
 async def instant(_seconds: float) -> None:
-    """Sleep without waiting (the retry pause is tested in tests/pushover/test_client.py)."""
+    """Sleep without waiting (the retry pause is tested in tests/pushover/test_transport.py)."""
 
 
 @pytest.fixture

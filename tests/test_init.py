@@ -20,7 +20,7 @@ from .conftest import Account, later, send, wait_until
 
 
 async def no_wait(_seconds: float) -> None:
-    """Retry at once (the etiquette is tested in tests/pushover/test_client.py)."""
+    """Retry at once (the etiquette is tested in tests/pushover/test_transport.py)."""
 
 
 async def test_setup_and_unload(hass: HomeAssistant, loaded_sender: MockConfigEntry) -> None:

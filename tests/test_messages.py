@@ -20,7 +20,7 @@ import pytest
 from custom_components.pushover_plus import messages
 from custom_components.pushover_plus.const import DOMAIN
 from custom_components.pushover_plus.messages import MAX_REDIRECTS, read_below
-from custom_components.pushover_plus.pushover import MAX_ATTACHMENT_BYTES
+from custom_components.pushover_plus.pushover import MAX_ATTACHMENT_BYTES, validation
 from pushover_simulator import PushoverSimulator
 
 from . import conftest
@@ -218,6 +218,32 @@ def folders(tmp_path: Path, hass: HomeAssistant) -> Iterator[tuple[Path, Path]]:
     (outside / "secret.png").write_bytes(SECRET_PNG)
     hass.config.allowlist_external_dirs = {str(allowed)}
     return allowed, outside
+
+
+@pytest.mark.usefixtures("loaded_sender")
+async def test_a_send_with_an_attachment_is_validated_once(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    folders: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The message before its attachment is loaded, the attachment then; the client trusts it."""
+    checks: Counter[str] = Counter()
+    for name in ("_check_text", "validate_attachment"):
+        check = getattr(validation, name)
+
+        def counted(*args: Any, check: Callable[..., None] = check, name: str = name) -> None:
+            checks[name] += 1
+            check(*args)
+
+        monkeypatch.setattr(validation, name, counted)
+    allowed, _ = folders
+
+    await send(hass, message="look", attachment_path=str(allowed / "photo.png"))
+
+    assert sends(simulator) == 1
+    assert simulator.deliveries[-1].attachment == PNG
+    assert checks == {"_check_text": 1, "validate_attachment": 1}
 
 
 @pytest.mark.usefixtures("loaded_sender")

@@ -1,10 +1,7 @@
 """The typed config entry of Pushover Plus, its runtime data and its unique id."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass
 import hashlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from homeassistant.config_entries import ConfigEntry
 
@@ -18,8 +15,7 @@ if TYPE_CHECKING:
 type PushoverConfigEntry = ConfigEntry[SenderData | ReceiverData]
 
 
-@dataclass(slots=True)
-class SenderData:
+class SenderData(NamedTuple):
     """Runtime data of a sender (application) entry."""
 
     client: PushoverClient
@@ -31,8 +27,7 @@ class SenderData:
     license_credits: LicenseCreditsCoordinator
 
 
-@dataclass(slots=True)
-class ReceiverData:
+class ReceiverData(NamedTuple):
     """Runtime data of a receiver (Open Client device) entry."""
 
     client: PushoverClient

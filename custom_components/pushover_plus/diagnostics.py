@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
@@ -57,7 +56,7 @@ async def async_get_config_entry_diagnostics(
     if isinstance(data, SenderData) and data.quota.data is not None:
         limits = data.quota.data
         result["quota"] = {
-            **asdict(limits),
+            **limits._asdict(),
             "reset": limits.reset.isoformat(),
             "last_update_success": data.quota.last_update_success,
         }

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 import json
 import logging
 import os
 from pathlib import Path
 import threading
-from typing import Any
+from typing import Any, NamedTuple
 
 _LOGGER = logging.getLogger(__name__)
 THREAD_NAME = "pushover_plus_journal"
@@ -25,8 +24,7 @@ THREAD_NAME = "pushover_plus_journal"
 type Record = dict[str, Any]
 
 
-@dataclass(slots=True)
-class _Job:
+class _Job(NamedTuple):
     """Lines to append, or (``rewrite``) the whole new content of the file."""
 
     lines: list[str]

@@ -15,7 +15,6 @@ built-in integration cannot unload, so its stale action is replaced).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime
 import logging
 from typing import Any
@@ -196,11 +195,11 @@ class LegacyNotifyService(BaseNotificationService):
             sounds=await runtime.sender.async_sounds() if ATTR_SOUND in fields else None,
         )
         callback_url = data.get(ATTR_CALLBACK_URL)
-        if callback_url is None and built.priority == 2:
+        if callback_url is None and built.message.priority == 2:
             callback_url = runtime.receipts.callback_url
+        callback = None if callback_url is None else str(callback_url)  # no limit to check
         await runtime.sender.async_send(
-            runtime.user_key,
-            replace(built, callback=None if callback_url is None else str(callback_url)),
+            built._replace(message=built.message._replace(callback=callback)),
             recipient=self.entry.title,
         )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 import errno
 import logging
@@ -49,6 +48,7 @@ from .pushover import (
     Attachment,
     Message,
     PushoverValidationError,
+    ValidatedMessage,
     validate_message,
 )
 
@@ -164,13 +164,12 @@ def _message(
     )
 
 
-def _validated(users: Sequence[str], message: Message) -> Message:
+def _validated(users: Sequence[str], message: Message) -> ValidatedMessage:
     """Return the message once the client's checks pass, or their translated error."""
     try:
-        validate_message(users, message)
+        return validate_message(users, message)
     except PushoverValidationError as err:
         raise validation_error(err) from err
-    return message
 
 
 async def build_message(
@@ -180,19 +179,22 @@ async def build_message(
     users: Sequence[str],
     sounds: Mapping[str, str] | None,
     callback_url: str | None = None,
-) -> Message:
+) -> ValidatedMessage:
     """Validate the action data and return the message; raise ServiceValidationError.
 
-    The fields are checked before an attachment is loaded, and again with it.
+    The fields are checked before an attachment is loaded, the attachment alone after.
     """
     sources = [key for key in ATTACHMENT_SOURCES if data.get(key)]
     if len(sources) > 1:
         raise _invalid("attachment_sources")
-    message = _validated(users, _message(data, sounds, callback_url))
+    validated = _validated(users, _message(data, sounds, callback_url))
     if not sources:
-        return message
+        return validated
     attachment = await _load_attachment(hass, sources[0], data[sources[0]])
-    return _validated(users, replace(message, attachment=attachment))
+    try:
+        return validated.with_attachment(attachment)
+    except PushoverValidationError as err:
+        raise validation_error(err) from err
 
 
 async def _load_attachment(hass: HomeAssistant, source: str, value: Any) -> Attachment:

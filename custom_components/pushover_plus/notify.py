@@ -122,7 +122,7 @@ class PushoverNotifyEntity(PushoverEntity, NotifyEntity):
     async def _async_send(self, data: dict[str, Any]) -> dict[str, Any]:
         if not data.get(ATTR_DEVICES) and self.default_devices:
             data[ATTR_DEVICES] = self.default_devices
-        message = await build_message(
+        validated = await build_message(
             self.hass,
             data,
             users=[self.user_key],
@@ -130,8 +130,7 @@ class PushoverNotifyEntity(PushoverEntity, NotifyEntity):
             callback_url=self.runtime.receipts.callback_url,
         )
         return await self.runtime.sender.async_send(
-            self.user_key,
-            message,
+            validated,
             recipient=self.recipient_name,
             hold=data.get(ATTR_HOLD_WHEN_OFFLINE),
         )

@@ -15,7 +15,7 @@ import asyncio
 import base64
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 import logging
 from pathlib import Path
@@ -102,7 +102,7 @@ class HeldMessage:
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-serializable form (attachments as base64)."""
-        message = asdict(replace(self.message, attachment=None))
+        message = self.message._replace(attachment=None)._asdict()
         attachment = self.message.attachment
         message["devices"] = list(self.message.devices)
         message["tags"] = list(self.message.tags)
@@ -270,7 +270,7 @@ class Outbox:
         A message without a timestamp gets the time it was first sent.
         """
         if held.message.timestamp is None:
-            held.message = replace(held.message, timestamp=int(held.held_at))
+            held.message = held.message._replace(timestamp=int(held.held_at))
         if self._closed:  # the next setup takes it from the journal
             await self.journal.async_append({"hold": held.to_json()})
             return

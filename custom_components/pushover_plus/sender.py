@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 import logging
 import secrets
 import time
@@ -25,6 +24,8 @@ from .pushover import (
     PushoverConnectionError,
     PushoverError,
     PushoverQuotaExceededError,
+    ValidatedMessage,
+    validate_message,
 )
 from .receipts import ReceiptTracker
 
@@ -89,17 +90,14 @@ class MessageSender:
 
     async def _async_deliver(
         self,
-        user_key: str,
-        message: Message,
+        outgoing: ValidatedMessage,
         *,
         retries: int | None = 0,
         abandon: asyncio.Future[None] | None = None,
     ) -> MessageResult:
         """Send and keep the quota in step (``retries`` None: the client's default)."""
         try:
-            result = await self.client.send_message(
-                user_key, message, retries=retries, abandon=abandon
-            )
+            result = await self.client.send(outgoing, retries=retries, abandon=abandon)
         except PushoverQuotaExceededError as err:
             if err.limits is not None:
                 self.quota.async_set_limits(err.limits)
@@ -109,8 +107,8 @@ class MessageSender:
         return result
 
     async def _async_deliver_held(self, user_key: str, message: Message) -> MessageResult:
-        """Send a held message once: the outbox retries."""
-        return await self._async_deliver(user_key, message)
+        """Send a held message once (the outbox retries), validated again: it may come from disk."""
+        return await self._async_deliver(validate_message(user_key, message))
 
     async def _async_probe(self) -> None:
         """Ask Pushover for the quota: it answers once it can be reached again."""
@@ -126,19 +124,20 @@ class MessageSender:
             await self.receipts.async_track(result.receipt, recipient, tags, message.expire or 0)
 
     async def async_send(
-        self, user_key: str, message: Message, *, recipient: str, hold: bool | None = None
+        self, outgoing: ValidatedMessage, *, recipient: str, hold: bool | None = None
     ) -> dict[str, Any]:
         """Send one message unless the quota guard stops it (guard.py) before anything."""
+        user_key, message = outgoing
         if (verdict := self.guard.async_admit(user_key, message, recipient)) is not None:
             return verdict
         try:
-            return await self._async_send_admitted(user_key, message, recipient, hold)
+            return await self._async_send_admitted(outgoing, recipient, hold)
         except HomeAssistantError:
             self.guard.async_release(user_key, message)
             raise
 
     async def _async_send_admitted(
-        self, user_key: str, message: Message, recipient: str, hold: bool | None
+        self, outgoing: ValidatedMessage, recipient: str, hold: bool | None
     ) -> dict[str, Any]:
         """Send one message; return request, receipt and status, or raise HomeAssistantError.
 
@@ -149,11 +148,13 @@ class MessageSender:
         if hold is None:
             hold = self.entry.options.get(CONF_HOLD_WHEN_OFFLINE, DEFAULT_HOLD_WHEN_OFFLINE)
         if not hold:
-            return await self._async_send_now(user_key, message, recipient)
-        if message.priority == 2:
-            message = replace(
-                message, tags=(*message.tags, f"{INTERNAL_TAG_PREFIX}{secrets.token_hex(8)}")
+            return await self._async_send_now(outgoing, recipient)
+        user_key, message = outgoing
+        if message.priority == 2:  # the internal tag is a valid one
+            message = message._replace(
+                tags=(*message.tags, f"{INTERNAL_TAG_PREFIX}{secrets.token_hex(8)}")
             )
+            outgoing = outgoing._replace(message=message)
         held = HeldMessage(
             user_key,
             recipient,
@@ -165,15 +166,17 @@ class MessageSender:
         if self.outbox.holding:
             return await self._async_hold(held)
         with self.outbox.sending():
-            return await self._async_send_or_hold(held)
+            return await self._async_send_or_hold(outgoing, held)
 
-    async def _async_send_or_hold(self, held: HeldMessage) -> dict[str, Any]:
+    async def _async_send_or_hold(
+        self, outgoing: ValidatedMessage, held: HeldMessage
+    ) -> dict[str, Any]:
         """Send now; hold the message if Pushover cannot take it now."""
-        user_key, message, recipient = held.user_key, held.message, held.recipient
+        recipient = held.recipient
         try:
             # The outbox retries, so the client does not; waiting for a free slot ends
             # as soon as another message is held, and this one is held behind it.
-            result = await self._async_deliver(user_key, message, abandon=self.outbox.held_signal)
+            result = await self._async_deliver(outgoing, abandon=self.outbox.held_signal)
         except PushoverError as err:
             if not is_transient(err):
                 raise home_assistant_error(self.hass, self.entry, err) from err
@@ -181,22 +184,20 @@ class MessageSender:
             if isinstance(err, PushoverConnectionError) and err.request_sent:
                 held.unsure = 1
             return await self._async_hold(held)
-        await self._async_track(recipient, message, result)
+        await self._async_track(recipient, held.message, result)
         return {"request": result.request, "receipt": result.receipt, "status": STATUS_SENT}
 
     async def _async_hold(self, held: HeldMessage) -> dict[str, Any]:
         await self.outbox.async_hold(held)
         return {"request": None, "receipt": None, "status": STATUS_HELD}
 
-    async def _async_send_now(
-        self, user_key: str, message: Message, recipient: str
-    ) -> dict[str, Any]:
+    async def _async_send_now(self, outgoing: ValidatedMessage, recipient: str) -> dict[str, Any]:
         """Send without holding: the client retries what did not reach Pushover."""
         try:
-            result = await self._async_deliver(user_key, message, retries=None)
+            result = await self._async_deliver(outgoing, retries=None)
         except PushoverError as err:
             raise home_assistant_error(self.hass, self.entry, err) from err
-        await self._async_track(recipient, message, result)
+        await self._async_track(recipient, outgoing.message, result)
         return {"request": result.request, "receipt": result.receipt, "status": STATUS_SENT}
 
 

@@ -7,9 +7,8 @@ licenses and subscriptions in account_services.py, the schemas in service_schema
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from homeassistant.components.notify.const import DOMAIN as NOTIFY_DOMAIN
 from homeassistant.core import (
@@ -222,8 +221,7 @@ async def async_get_limits(call: ServiceCall) -> ServiceResponse:
 type ActionHandler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]
 
 
-@dataclass(frozen=True, slots=True)
-class Action:
+class Action(NamedTuple):
     """How an action is registered; ``admin`` for those that change the Pushover account.
 
     Anyone but an administrator gets Home Assistant's Unauthorized error before an

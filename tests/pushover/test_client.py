@@ -1,48 +1,33 @@
-"""The client's transport (pushover/client.py): sends, failures, retries, slots, logs.
-
-The etiquette the docs ask for: at most two requests in flight, 5xx retried no sooner
-than 5 s apart, 4xx never.
-"""
+"""The client's endpoints (pushover/client.py): messages, receipts, users, glances, limits."""
 
 from __future__ import annotations
 
-import asyncio
-from collections import Counter
-import logging
-from typing import Any
+from datetime import UTC, datetime
+from functools import partial
 
 import aiohttp
-import pytest
 
 from custom_components.pushover_plus.pushover import (
     Attachment,
     Limits,
     Message,
-    PushoverAuthenticationError,
+    MessageResult,
     PushoverClient,
-    PushoverConnectionError,
-    PushoverError,
-    PushoverQuotaExceededError,
     PushoverRequestError,
-    PushoverServerError,
-    PushoverTimeoutError,
-    PushoverUnexpectedResponseError,
-    RequestSlots,
+    Receipt,
+    UserValidation,
 )
 from pushover_simulator import PushoverSimulator
 from tests.conftest import Account
 from tests.pushover.conftest import (
     FIXED_NOW,
     FIXED_RESET,
-    JSON,
     KEY,
     PNG,
     FakeApi,
-    Waits,
-    as_json,
     fake_client,
-    free_port,
     raises,
+    recorded,
 )
 
 
@@ -185,365 +170,168 @@ async def test_base64_attachment(
     assert delivery.attachment_type == "image/jpeg"
 
 
-async def test_timeout(
-    simulator: PushoverSimulator, account: Account, session: aiohttp.ClientSession, waits: Waits
+async def test_receipt_lifecycle(
+    client: PushoverClient, simulator: PushoverSimulator, account: Account
 ) -> None:
-    client = PushoverClient(
-        session, account.token, base_url=simulator.base_url, timeout=0.3, max_retries=0
+    callbacks: list[tuple[str, dict[str, str]]] = []
+
+    async def post(url: str, fields: dict[str, str]) -> None:
+        callbacks.append((url, fields))
+
+    simulator.callback_poster = post
+    now = [FIXED_NOW]
+    simulator.clock = lambda: now[0]
+    emergency = Message(
+        "Smoke", priority=2, retry=60, expire=600, callback="https://example.com/cb", tags=("fire",)
     )
-    simulator.inject_fault("timeout", delay=1.0)
+    sent = await client.send_message(account.user, emergency)
+    assert sent.receipt is not None
 
-    err = await raises(PushoverTimeoutError, client.get_limits())
+    now[0] += 130
+    pending = await client.get_receipt(sent.receipt)
+    assert not pending.acknowledged
+    assert pending.acknowledged_at is None
+    assert pending.acknowledged_by is None
+    assert pending.acknowledged_by_device is None
+    assert pending.last_delivered_at == datetime.fromtimestamp(FIXED_NOW + 120, UTC)
+    assert not pending.expired
+    assert pending.expires_at == datetime.fromtimestamp(FIXED_NOW + 600, UTC)
+    assert not pending.called_back
+    assert pending.called_back_at is None
 
-    assert isinstance(err, PushoverConnectionError)
+    await simulator.acknowledge(sent.receipt, user=account.user, device="tablet")
+    done = await client.get_receipt(sent.receipt)
+    assert done.acknowledged
+    assert done.acknowledged_at == datetime.fromtimestamp(FIXED_NOW + 130, UTC)
+    assert (done.acknowledged_by, done.acknowledged_by_device) == (account.user, "tablet")
+    assert done.called_back
+    assert done.called_back_at == done.acknowledged_at
+    assert callbacks[0][0] == "https://example.com/cb"
 
 
-async def test_timeout_then_success_is_retried(
-    simulator: PushoverSimulator, account: Account, session: aiohttp.ClientSession, waits: Waits
+async def test_cancel_receipt_and_cancel_by_tag(
+    client: PushoverClient, simulator: PushoverSimulator, account: Account
 ) -> None:
-    # The timeout has to leave room for the successful retry on a loaded machine.
-    client = PushoverClient(
-        session, account.token, base_url=simulator.base_url, timeout=0.5, sleep=waits
-    )
-    simulator.inject_fault("timeout", delay=1.5)
+    def emergency(*tags: str) -> Message:
+        return Message("Alarm", priority=2, retry=30, expire=300, tags=tags)
 
+    first = await client.send_message(account.user, emergency("alarm"))
+    second = await client.send_message(account.user, emergency("alarm", "garage"))
+    third = await client.send_message(account.user, emergency("garage"))
+    assert first.receipt
+    assert second.receipt
+    assert third.receipt
+
+    await client.cancel_receipt(first.receipt)
+    assert simulator.receipts[first.receipt].canceled
+    assert simulator.requests[-1].path == f"/1/receipts/{first.receipt}/cancel.json"
+
+    assert await client.cancel_by_tag("alarm") == 1  # the first is already canceled
+    assert simulator.receipts[second.receipt].canceled
+    assert not simulator.receipts[third.receipt].canceled
+    assert await client.cancel_by_tag("nothing") == 0
+
+    err = await raises(PushoverRequestError, client.get_receipt(KEY))
+    assert err.parameters == {"receipt": "not found"}
+    assert err.errors == ["receipt not found; may be invalid or expired"]
+
+
+async def test_validate_user_group_and_device(
+    client: PushoverClient, simulator: PushoverSimulator, account: Account
+) -> None:
+    assert await client.validate_user(account.user) == UserValidation(
+        False, ["phone", "tablet"], ["Android"]
+    )
+    assert await client.validate_user(account.user, "tablet") == UserValidation(
+        False, ["phone", "tablet"], ["Android"]
+    )
+    assert simulator.requests[-1].params["device"] == "tablet"
+    group = simulator.add_group("G", owner_token=account.token)
+    assert await client.validate_user(group) == UserValidation(True, [], [])
+
+    err = await raises(PushoverRequestError, client.validate_user(account.user, "pixel"))
+    assert err.parameters == {"device": "invalid for this user"}
+
+
+async def test_sounds_include_the_accounts_custom_sounds(
+    client: PushoverClient, simulator: PushoverSimulator, account: Account
+) -> None:
+    simulator.add_sound(account.token, "doorbell", "Doorbell")
+    sounds = await client.get_sounds()
+    assert sounds["pushover"] == "Pushover (default)"
+    assert sounds["doorbell"] == "Doorbell"
+    assert len(sounds) == 24
+    assert simulator.requests[-1].method == "GET"
+    assert simulator.requests[-1].params == {"token": account.token}
+
+
+async def test_get_limits(
+    client: PushoverClient, simulator: PushoverSimulator, account: Account
+) -> None:
+    simulator.clock = lambda: FIXED_NOW
+    simulator.set_quota(account.token, limit=25000, remaining=123)
     limits = await client.get_limits()
+    assert limits == Limits(25000, 123, FIXED_RESET)
+    assert client.limits == limits
 
-    assert limits.limit == 10000
-    assert waits.seconds == [5.0]
 
-
-async def test_connection_drop(
-    simulator: PushoverSimulator, account: Account, session: aiohttp.ClientSession
+async def test_update_glance_sends_only_the_given_fields(
+    client: PushoverClient, simulator: PushoverSimulator, account: Account
 ) -> None:
-    client = PushoverClient(session, account.token, base_url=simulator.base_url, max_retries=0)
-    simulator.inject_fault("drop")
+    await client.update_glance(account.user, device="phone", title="Solar", count=-3, percent=0)
+    assert simulator.requests[-1].params == {
+        "token": account.token,
+        "user": account.user,
+        "device": "phone",
+        "title": "Solar",
+        "count": "-3",
+        "percent": "0",
+    }
+    await client.update_glance(account.user, text="", subtext="kWh")
+    assert simulator.requests[-1].params == {
+        "token": account.token,
+        "user": account.user,
+        "text": "",
+        "subtext": "kWh",
+    }
+    assert simulator.requests[-1].status == 200
 
-    await raises(PushoverConnectionError, client.send_message(account.user, Message("x")))
 
-    assert len(simulator.requests) == 1
-    assert simulator.deliveries == []
+async def test_recorded_answers_are_read(session: aiohttp.ClientSession, fake_api: FakeApi) -> None:
+    """Pushover's documented success bodies (tests/fixtures) parse into the models."""
+    fake_api.responses["messages.json"] = recorded("messages_sent_emergency")
+    fake_api.responses["users/validate.json"] = recorded("user_valid")
+    fake_api.responses[f"receipts/{KEY}.json"] = recorded("receipt_acknowledged")
+    fake_api.responses["apps/limits.json"] = recorded("limits")
+    fake_api.responses["users/login.json"] = recorded("login")
+    client = fake_client(session, fake_api)
 
-
-async def test_connection_refused(session: aiohttp.ClientSession, socket_enabled: None) -> None:
-    client = PushoverClient(
-        session, KEY, base_url=f"http://127.0.0.1:{free_port()}/1/", max_retries=0
+    sent = await client.send_message(KEY, Message("x", priority=2, retry=30, expire=60))
+    assert sent == MessageResult(
+        "647d2300-702c-4b38-8b2f-d56326ae460b", "gggg7777GGGG7777hhhh8888HHHH88", None
     )
-    await raises(PushoverConnectionError, client.get_sounds())
+    assert await client.validate_user(KEY) == UserValidation(False, ["pixel2xl"], ["Android"])
+    at = partial(datetime.fromtimestamp, tz=UTC)
+    assert await client.get_receipt(KEY) == Receipt(
+        acknowledged=True,
+        acknowledged_at=at(1593975206),
+        acknowledged_by="a" * 30,
+        acknowledged_by_device="test-device-1",
+        last_delivered_at=at(1593975186),
+        expired=True,
+        expires_at=at(1593975485),
+        called_back=True,
+        called_back_at=at(1593975206),
+    )
+    assert await client.get_limits() == Limits(7500, 6841, at(1535778000))
+    session_ = await client.login("me@example.com", "pw")
+    assert session_.user_key == "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"
+    assert len(session_.secret) == 60
 
 
-@pytest.mark.parametrize("kind", ["500", "502", "503"])
-async def test_5xx_is_a_server_error(
-    simulator: PushoverSimulator,
-    account: Account,
-    session: aiohttp.ClientSession,
-    kind: Any,
-) -> None:
-    client = PushoverClient(session, account.token, base_url=simulator.base_url, max_retries=0)
-    simulator.inject_fault(kind)
-
-    err = await raises(PushoverServerError, client.send_message(account.user, Message("x")))
-
-    assert err.status == int(kind)
-    assert str(err) == f"Pushover answered HTTP {kind}"
-
-
-@pytest.mark.parametrize("body", ["OK", "[1, 2]", ""], ids=["text", "json-list", "empty"])
-async def test_a_200_without_a_json_object_is_a_server_error(
-    session: aiohttp.ClientSession, fake_api: FakeApi, body: str
-) -> None:
-    fake_api.responses["sounds.json"] = (200, body, {"X-Request-Id": "req-1"})
-
-    err = await raises(PushoverServerError, fake_client(session, fake_api).get_sounds())
-
-    assert err.status == 200
-    assert err.request_id == "req-1"
-    assert "without JSON" in str(err)
-
-
-async def test_a_200_with_status_0_is_a_refusal(
+async def test_a_recorded_send_without_a_receipt(
     session: aiohttp.ClientSession, fake_api: FakeApi
 ) -> None:
-    fake_api.responses["sounds.json"] = (200, as_json({"status": 0, "errors": ["nope"]}), JSON)
-    err = await raises(PushoverRequestError, fake_client(session, fake_api).get_sounds())
-    assert (err.status, err.errors) == (200, ["nope"])
-
-
-@pytest.mark.parametrize(
-    "body", ["<html>Bad Request</html>", b"\xff\xfe\x00 not utf-8"], ids=["html", "binary"]
-)
-async def test_a_4xx_without_json_is_a_refusal_never_retried(
-    session: aiohttp.ClientSession, fake_api: FakeApi, body: str | bytes
-) -> None:
-    fake_api.responses["groups.json"] = (
-        400,
-        body,
-        {"Content-Type": "text/plain; charset=utf-8"},
-    )
-    client = fake_client(session, fake_api, max_retries=3)
-
-    err = await raises(PushoverUnexpectedResponseError, client.list_groups())
-
-    assert (err.status, err.errors) == (400, ["HTTP 400"])
-    assert fake_api.hits == ["groups.json"]
-
-
-@pytest.mark.parametrize("status", [201, 202])
-async def test_any_2xx_with_status_1_is_a_success(
-    session: aiohttp.ClientSession, fake_api: FakeApi, status: int
-) -> None:
-    fake_api.responses["sounds.json"] = (
-        status,
-        as_json({"status": 1, "sounds": {"bike": "Bike"}}),
-        JSON,
-    )
-    assert await fake_client(session, fake_api).get_sounds() == {"bike": "Bike"}
-
-
-async def test_a_burst_uses_at_most_two_connections_and_delivers_once(
-    simulator: PushoverSimulator, account: Account, socket_enabled: None
-) -> None:
-    simulator.response_delay = 0.005
-    texts = [f"burst {index}" for index in range(200)]
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=10)) as session:
-        client = PushoverClient(session, account.token, base_url=simulator.base_url)
-        results = await asyncio.gather(
-            *(client.send_message(account.user, Message(text)) for text in texts)
-        )
-
-    assert simulator.max_concurrent_connections <= 2
-    assert simulator.max_concurrent_requests <= 2
-    assert Counter(delivery.params["message"] for delivery in simulator.deliveries) == Counter(
-        texts
-    )
-    assert len(simulator.requests) == 200
-    assert len({result.request for result in results}) == 200
-
-
-async def test_the_concurrency_counters_see_an_unthrottled_burst(
-    simulator: PushoverSimulator, account: Account, socket_enabled: None
-) -> None:
-    """Control: the same burst with ten request slots exceeds two (so the counters work)."""
-    simulator.response_delay = 0.005
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=10)) as session:
-        client = PushoverClient(
-            session, account.token, base_url=simulator.base_url, slots=RequestSlots(10)
-        )
-        await asyncio.gather(
-            *(client.send_message(account.user, Message(f"m{i}")) for i in range(50))
-        )
-
-    assert simulator.max_concurrent_connections > 2
-    assert simulator.max_concurrent_requests > 2
-
-
-@pytest.mark.parametrize("kind", ["500", "503", "drop", "timeout"])
-async def test_transient_failures_are_retried_5_s_apart_then_raised(
-    simulator: PushoverSimulator,
-    account: Account,
-    session: aiohttp.ClientSession,
-    waits: Waits,
-    kind: Any,
-) -> None:
-    client = PushoverClient(
-        session,
-        account.token,
-        base_url=simulator.base_url,
-        # Only the "timeout" fault should run into the client's timeout; the other
-        # failures must be seen for what they are even on a loaded machine.
-        timeout=0.25 if kind == "timeout" else 10,
-        max_retries=3,
-        retry_delay=1.0,  # raised to the documented 5 s floor
-        sleep=waits,
-    )
-    simulator.inject_fault(kind, count=4, delay=1.0)
-
-    with pytest.raises(PushoverError) as caught:
-        await client.validate_user(account.user)
-
-    expected = {
-        "500": PushoverServerError,
-        "503": PushoverServerError,
-        "drop": PushoverConnectionError,
-        "timeout": PushoverTimeoutError,
-    }[kind]
-    assert type(caught.value) is expected
-    assert len(simulator.requests) == 4  # max_retries + 1 attempts
-    assert all(seconds >= 5 for seconds in waits.seconds)
-    assert waits.seconds == [5.0, 5.0, 5.0]
-    assert waits.after_requests == [1, 2, 3]  # each wait follows a failed attempt
-
-
-@pytest.mark.parametrize("kind", ["drop", "timeout"])
-async def test_a_send_cut_off_after_it_was_written_is_not_sent_again(
-    simulator: PushoverSimulator,
-    account: Account,
-    session: aiohttp.ClientSession,
-    waits: Waits,
-    kind: Any,
-) -> None:
-    """Pushover may have taken it: the caller decides (the outbox resends at most once)."""
-    client = PushoverClient(
-        session,
-        account.token,
-        base_url=simulator.base_url,
-        timeout=0.25 if kind == "timeout" else 10,
-        max_retries=3,
-        sleep=waits,
-    )
-    simulator.inject_fault(kind, count=4, delay=1.0)
-
-    err = await raises(
-        PushoverTimeoutError if kind == "timeout" else PushoverConnectionError,
-        client.send_message(account.user, Message("x")),
-    )
-
-    assert err.request_sent
-    assert len(simulator.requests) == 1
-    assert waits.seconds == []
-
-
-async def test_a_refused_connection_is_known_not_sent(
-    account: Account, session: aiohttp.ClientSession, waits: Waits
-) -> None:
-    client = PushoverClient(
-        session, account.token, base_url=f"http://127.0.0.1:{free_port()}/1/", sleep=waits
-    )
-
-    err = await raises(PushoverConnectionError, client.send_message(account.user, Message("x")))
-
-    assert not err.request_sent
-    assert waits.seconds == [5.0, 5.0]  # not sent, so retried
-
-
-async def test_a_success_after_one_503(
-    client: PushoverClient, simulator: PushoverSimulator, account: Account, waits: Waits
-) -> None:
-    simulator.inject_fault("503", path="messages")
-
-    result = await client.send_message(account.user, Message("x"))
-
-    assert result.request == simulator.deliveries[-1].request
-    assert len(simulator.deliveries) == 1
-    assert [request.status for request in simulator.requests] == [503, 200]
-    assert waits.seconds == [5.0]
-
-
-async def test_a_client_without_retries_tries_once(
-    simulator: PushoverSimulator, account: Account, session: aiohttp.ClientSession, waits: Waits
-) -> None:
-    client = PushoverClient(
-        session, account.token, base_url=simulator.base_url, max_retries=-1, sleep=waits
-    )
-    simulator.inject_fault("500", count=5)
-    await raises(PushoverServerError, client.get_limits())
-    assert len(simulator.requests) == 1
-    assert waits.seconds == []
-
-
-@pytest.mark.parametrize(
-    "case", ["bad_token", "unknown_user", "already_member", "quota_429", "fault_429"]
-)
-async def test_4xx_and_429_are_never_retried(
-    client: PushoverClient,
-    simulator: PushoverSimulator,
-    account: Account,
-    waits: Waits,
-    case: str,
-) -> None:
-    users = account.user
-    expected: type[PushoverError] = PushoverRequestError
-    if case == "bad_token":
-        simulator.apps.pop(account.token)
-        expected = PushoverAuthenticationError
-    elif case == "unknown_user":
-        users = KEY
-        expected = PushoverAuthenticationError
-    elif case == "already_member":
-        simulator.add_group("G", owner_token=account.token, members=[(account.user, None, "")])
-    elif case == "quota_429":
-        simulator.set_quota(account.token, remaining=0)
-        expected = PushoverQuotaExceededError
-    else:
-        simulator.inject_fault("429", count=5)
-        expected = PushoverQuotaExceededError
-
-    call = (
-        client.group_add_user(next(iter(simulator.groups)), account.user)
-        if case == "already_member"
-        else client.send_message(users, Message("x"))
-    )
-    await raises(expected, call)
-
-    assert len(simulator.requests) == 1
-    assert waits.seconds == []
-
-
-async def test_debug_logs_name_paths_statuses_and_request_ids_but_no_secrets(
-    client: PushoverClient,
-    simulator: PushoverSimulator,
-    account: Account,
-    session: aiohttp.ClientSession,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    caplog.set_level(logging.DEBUG, logger="custom_components.pushover_plus.pushover")
-    simulator.add_user(devices=(), email="me@example.com", password="pw-Secret-1")
-    team = simulator.add_team("Ops")
-
-    login = await client.login("me@example.com", "pw-Secret-1")
-    device_id = await client.register_device(login.secret, "home-assistant")
-    sent = await client.send_message(
-        [account.user, login.user_key], Message("Fire", priority=2, retry=30, expire=60)
-    )
-    assert sent.receipt is not None
-    await client.get_receipt(sent.receipt)
-    group = await client.create_group("Family")
-    await client.group_add_user(group, account.other_user, memo="other@example.com")
-    await client.get_group(group)
-    [received] = (await client.download_messages(login.secret, device_id)).messages
-    await client.acknowledge_receipt(login.secret, sent.receipt)
-    await client.delete_messages(login.secret, device_id, received.id_str)
-    await client.team_add_user(team, "new@example.com", password="pw-Secret-2")
-    await client.cancel_by_tag("tag-name")
-    with pytest.raises(PushoverAuthenticationError):
-        await client.validate_user(KEY)
-    simulator.inject_fault("timeout", delay=1.0)
-    slow = PushoverClient(
-        session, account.token, base_url=simulator.base_url, timeout=0.2, max_retries=0
-    )
-    with pytest.raises(PushoverTimeoutError) as caught:
-        await slow.get_receipt(sent.receipt)
-
-    logged = caplog.text
-    secrets = [
-        account.token,
-        account.user,
-        account.other_user,
-        login.user_key,
-        login.secret,
-        device_id,
-        group,
-        sent.receipt,
-        team,
-        KEY,
-        "me@example.com",
-        "other@example.com",
-        "new@example.com",
-        "pw-Secret-1",
-        "pw-Secret-2",
-    ]
-    assert [secret for secret in secrets if secret in logged] == []
-    assert str(caught.value) == "Pushover did not answer receipts/*.json in time"
-    assert "POST messages.json -> 200" in logged
-    assert f"(request {sent.request})" in logged
-    for path in (
-        "GET groups/*.json",
-        "POST groups/*/add_user.json",
-        "GET messages.json -> 200",
-        "POST devices/*/update_highest_message.json",
-        "POST receipts/*/acknowledge.json",
-        "POST receipts/cancel_by_tag/*.json",
-        "POST users/validate.json -> 400",
-        "GET receipts/*.json failed after",
-    ):
-        assert path in logged
+    fake_api.responses["messages.json"] = recorded("messages_sent")
+    result = await fake_client(session, fake_api).send_message(KEY, Message("x"))
+    assert result == MessageResult("647d2300-702c-4b38-8b2f-d56326ae460b", None, None)

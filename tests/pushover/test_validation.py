@@ -14,6 +14,8 @@ from custom_components.pushover_plus.pushover import (
     Message,
     PushoverClient,
     PushoverValidationError,
+    ValidatedMessage,
+    validate_message,
 )
 from pushover_simulator import PushoverSimulator
 from tests.conftest import Account
@@ -117,6 +119,39 @@ async def test_message_limits_are_checked_before_any_request(
     assert (err.reason, err.parameter, err.limit) == (reason, parameter, limit)
     assert not hasattr(err, "status")  # refused locally: no HTTP answer
     assert len(simulator.requests) == before
+
+
+async def test_a_validated_message_is_sent_as_validated(
+    client: PushoverClient, simulator: PushoverSimulator, account: Account
+) -> None:
+    second = simulator.add_user()
+    validated = validate_message([account.user, second], Message("hi"))
+    assert validated == ValidatedMessage(f"{account.user},{second}", Message("hi"))
+
+    await client.send(validated)
+
+    assert simulator.deliveries[-1].params["user"] == f"{account.user},{second}"
+    assert {delivery.user for delivery in simulator.deliveries} == {account.user, second}
+
+
+@pytest.mark.parametrize(
+    ("attachment", "reason"),
+    [
+        (Attachment(b"\0" * (MAX_ATTACHMENT_BYTES + 1), "image/png"), "attachment_too_large"),
+        (Attachment(PNG, ""), "attachment_type_missing"),
+        (Attachment(PNG, "application/pdf"), "attachment_type_invalid"),
+    ],
+)
+def test_an_attachment_added_to_a_validated_message_is_checked(
+    attachment: Attachment, reason: str
+) -> None:
+    validated = validate_message(KEY, Message("look"))
+    with pytest.raises(PushoverValidationError) as err:
+        validated.with_attachment(attachment)
+    assert err.value.reason == reason
+
+    image = Attachment(PNG, "image/png")
+    assert validated.with_attachment(image) == (KEY, Message("look", attachment=image))
 
 
 LocalCall = Callable[[PushoverClient, Account], Awaitable[Any]]

@@ -1,103 +1,18 @@
 """Async client for the Pushover API, free of Home Assistant."""
 
-from .client import DEFAULT_BASE_URL, DEFAULT_WEBSOCKET_URL, PushoverClient, RequestSlots
-from .exceptions import (
-    PushoverAuthenticationError,
-    PushoverConnectionError,
-    PushoverError,
-    PushoverQuotaExceededError,
-    PushoverRequestError,
-    PushoverServerError,
-    PushoverTimeoutError,
-    PushoverTwoFactorRequiredError,
-    PushoverUnexpectedResponseError,
-    PushoverValidationError,
-    RefusalReason,
-)
-from .models import (
-    Attachment,
-    Download,
-    GroupInfo,
-    GroupMember,
-    GroupSummary,
-    Limits,
-    Message,
-    MessageResult,
-    OpenClientSession,
-    PushFrame,
-    Receipt,
-    ReceivedMessage,
-    TeamInfo,
-    UserValidation,
-)
-from .open_client import MAX_DOWNLOAD_BYTES, MAX_PUSH_FRAME_BYTES
-from .validation import (
-    DEVICE_NAME_PATTERN,
-    KEY_PATTERN,
-    MAX_ATTACHMENT_BYTES,
-    MAX_EXPIRE_SECONDS,
-    MAX_GLANCE_FIELD_LENGTH,
-    MAX_MESSAGE_LENGTH,
-    MAX_TITLE_LENGTH,
-    MAX_URL_LENGTH,
-    MAX_URL_TITLE_LENGTH,
-    MIN_POLL_INTERVAL_SECONDS,
-    MIN_RETRY_SECONDS,
-    TAG_PATTERN,
-    validate_device_name,
-    validate_key,
-    validate_message,
-    validate_receipt,
-    validate_tag,
-)
+from . import client, exceptions, models, open_client, transport, validation
+from .client import *  # noqa: F403
+from .exceptions import *  # noqa: F403
+from .models import *  # noqa: F403
+from .open_client import *  # noqa: F403
+from .transport import *  # noqa: F403
+from .validation import *  # noqa: F403
 
-__all__ = [
-    "DEFAULT_BASE_URL",
-    "DEFAULT_WEBSOCKET_URL",
-    "DEVICE_NAME_PATTERN",
-    "KEY_PATTERN",
-    "MAX_ATTACHMENT_BYTES",
-    "MAX_DOWNLOAD_BYTES",
-    "MAX_EXPIRE_SECONDS",
-    "MAX_GLANCE_FIELD_LENGTH",
-    "MAX_MESSAGE_LENGTH",
-    "MAX_PUSH_FRAME_BYTES",
-    "MAX_TITLE_LENGTH",
-    "MAX_URL_LENGTH",
-    "MAX_URL_TITLE_LENGTH",
-    "MIN_POLL_INTERVAL_SECONDS",
-    "MIN_RETRY_SECONDS",
-    "TAG_PATTERN",
-    "Attachment",
-    "Download",
-    "GroupInfo",
-    "GroupMember",
-    "GroupSummary",
-    "Limits",
-    "Message",
-    "MessageResult",
-    "OpenClientSession",
-    "PushFrame",
-    "PushoverAuthenticationError",
-    "PushoverClient",
-    "PushoverConnectionError",
-    "PushoverError",
-    "PushoverQuotaExceededError",
-    "PushoverRequestError",
-    "PushoverServerError",
-    "PushoverTimeoutError",
-    "PushoverTwoFactorRequiredError",
-    "PushoverUnexpectedResponseError",
-    "PushoverValidationError",
-    "Receipt",
-    "ReceivedMessage",
-    "RefusalReason",
-    "RequestSlots",
-    "TeamInfo",
-    "UserValidation",
-    "validate_device_name",
-    "validate_key",
-    "validate_message",
-    "validate_receipt",
-    "validate_tag",
-]
+__all__ = (
+    client.__all__
+    + exceptions.__all__
+    + models.__all__
+    + open_client.__all__
+    + transport.__all__
+    + validation.__all__
+)

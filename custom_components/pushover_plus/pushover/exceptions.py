@@ -12,6 +12,21 @@ if TYPE_CHECKING:
     from .models import Limits
 
 
+__all__ = [
+    "PushoverAuthenticationError",
+    "PushoverConnectionError",
+    "PushoverError",
+    "PushoverQuotaExceededError",
+    "PushoverRequestError",
+    "PushoverServerError",
+    "PushoverTimeoutError",
+    "PushoverTwoFactorRequiredError",
+    "PushoverUnexpectedResponseError",
+    "PushoverValidationError",
+    "RefusalReason",
+]
+
+
 class PushoverError(Exception):
     """Base class of every error raised by this client."""
 

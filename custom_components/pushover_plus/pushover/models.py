@@ -1,16 +1,37 @@
-"""Data the Pushover client sends and returns."""
+"""Data the Pushover client sends and returns.
 
-from __future__ import annotations
+Immutable records: a typing.NamedTuple costs a fifth of a frozen dataclass to define,
+and this module is imported with the integration. Change a copy with ``_replace``.
+No ``from __future__ import annotations`` here: string annotations make each
+NamedTuple field a ForwardRef, which more than doubles the cost (Python 3.14 defers
+annotations anyway).
+"""
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+__all__ = [
+    "Attachment",
+    "Download",
+    "GroupInfo",
+    "GroupMember",
+    "GroupSummary",
+    "Limits",
+    "Message",
+    "MessageResult",
+    "OpenClientSession",
+    "PushFrame",
+    "Receipt",
+    "ReceivedMessage",
+    "TeamInfo",
+    "UserValidation",
+]
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
+class Limits(NamedTuple):
     """Monthly message quota (from apps/limits.json or X-Limit-App-* headers)."""
 
     limit: int
@@ -18,8 +39,7 @@ class Limits:
     reset: datetime  # timezone-aware UTC
 
 
-@dataclass(frozen=True, slots=True)
-class Attachment:
+class Attachment(NamedTuple):
     """An image to attach; sent as multipart, or as base64 when ``as_base64``."""
 
     data: bytes
@@ -27,8 +47,7 @@ class Attachment:
     filename: str = "attachment"
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+class Message(NamedTuple):
     """Every parameter of messages.json except token and user."""
 
     message: str
@@ -50,8 +69,7 @@ class Message:
     attachment_as_base64: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class MessageResult:
+class MessageResult(NamedTuple):
     """Answer to a send."""
 
     request: str
@@ -59,8 +77,7 @@ class MessageResult:
     limits: Limits | None
 
 
-@dataclass(frozen=True, slots=True)
-class Receipt:
+class Receipt(NamedTuple):
     """State of an emergency receipt."""
 
     acknowledged: bool
@@ -74,8 +91,7 @@ class Receipt:
     called_back_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class UserValidation:
+class UserValidation(NamedTuple):
     """Answer of users/validate.json."""
 
     group: bool
@@ -83,16 +99,14 @@ class UserValidation:
     licenses: list[str]
 
 
-@dataclass(frozen=True, slots=True)
-class GroupSummary:
+class GroupSummary(NamedTuple):
     """One entry of groups.json."""
 
     key: str
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class GroupMember:
+class GroupMember(NamedTuple):
     """One membership of a delivery group."""
 
     user: str
@@ -101,33 +115,29 @@ class GroupMember:
     disabled: bool
 
 
-@dataclass(frozen=True, slots=True)
-class GroupInfo:
+class GroupInfo(NamedTuple):
     """Answer of groups/{key}.json."""
 
     name: str
     users: list[GroupMember]
 
 
-@dataclass(frozen=True, slots=True)
-class TeamInfo:
+class TeamInfo(NamedTuple):
     """Answer of teams.json (shape unconfirmed: raw keeps the whole body)."""
 
     name: str | None
     users: list[dict[str, Any]]
-    raw: dict[str, Any] = field(default_factory=dict)
+    raw: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
-class OpenClientSession:
+class OpenClientSession(NamedTuple):
     """Result of users/login.json: the user key and the per-login secret."""
 
     user_key: str
     secret: str
 
 
-@dataclass(frozen=True, slots=True)
-class ReceivedMessage:
+class ReceivedMessage(NamedTuple):
     """A message downloaded by an Open Client device (absent fields are None)."""
 
     id: int
@@ -164,8 +174,7 @@ class PushFrame(StrEnum):
     OTHER_SESSION = "A"
 
 
-@dataclass(frozen=True, slots=True)
-class Download:
+class Download(NamedTuple):
     """An Open Client download: its readable messages by id, and how many items were not."""
 
     messages: list[ReceivedMessage]

@@ -16,6 +16,11 @@ from .models import Download, PushFrame, ReceivedMessage
 from .parsing import parse_text, parse_timestamp
 from .validation import MAX_MESSAGE_LENGTH, MAX_TITLE_LENGTH, MAX_URL_LENGTH, MAX_URL_TITLE_LENGTH
 
+__all__ = [
+    "MAX_DOWNLOAD_BYTES",
+    "MAX_PUSH_FRAME_BYTES",
+]
+
 MAX_PUSH_FRAME_BYTES = 1024
 # Pushover caps a message at 1024 characters, its title at 250, its URL at 512 and the
 # URL title at 100: one message is at most about 25 kB of JSON (4-byte characters, escaped).
@@ -24,7 +29,6 @@ MAX_DOWNLOAD_BYTES = 4 * 1024 * 1024
 MAX_RECEIVED_FIELD_LENGTH = MAX_TITLE_LENGTH  # app, icon, sound, receipt, umid
 MAX_MESSAGE_ID = 2**63 - 1
 MESSAGE_ID_PATTERN = re.compile(r"^[1-9][0-9]{0,18}$")
-_READ_CHUNK = 65_536
 _FRAMES = {frame.value: frame for frame in PushFrame if len(frame.value) == 1}
 _LOGGER = logging.getLogger(__name__)
 
@@ -54,25 +58,29 @@ async def push_frames(
             raise PushoverConnectionError("The websocket closed during the login") from err
         yield PushFrame.CONNECTED
         while True:
-            try:
-                async with asyncio.timeout(heartbeat_timeout):
-                    frame = await socket.receive()
-            except TimeoutError as err:
-                raise PushoverTimeoutError("The websocket stayed silent") from err
-            if frame.type not in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
-                raise PushoverConnectionError(f"The websocket ended ({frame.type.name})")
-            push_frame = _push_frame(frame.data)
-            if push_frame is None:
-                ignored += 1
-                if ignored == 1:
-                    _LOGGER.debug(
-                        "Ignored a websocket frame of %d bytes (not one known byte)",
-                        len(frame.data),
-                    )
+            frame = await _receive(socket, heartbeat_timeout)
+            if (push_frame := _push_frame(frame.data)) is not None:
+                yield push_frame
                 continue
-            yield push_frame
+            ignored += 1
+            if ignored == 1:
+                _LOGGER.debug(
+                    "Ignored a websocket frame of %d bytes (not one known byte)", len(frame.data)
+                )
     finally:
         await socket.close()
+
+
+async def _receive(socket: aiohttp.ClientWebSocketResponse, silence: float) -> aiohttp.WSMessage:
+    """Return the next data frame; raise when the socket ends or stays ``silence`` s silent."""
+    try:
+        async with asyncio.timeout(silence):
+            frame = await socket.receive()
+    except TimeoutError as err:
+        raise PushoverTimeoutError("The websocket stayed silent") from err
+    if frame.type not in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
+        raise PushoverConnectionError(f"The websocket ended ({frame.type.name})")
+    return frame
 
 
 def parse_download(data: Mapping[str, Any]) -> Download:
@@ -83,18 +91,6 @@ def parse_download(data: Mapping[str, Any]) -> Download:
     messages = [message for item in items if (message := _received(item)) is not None]
     messages.sort(key=lambda message: message.id)
     return Download(messages, skipped=len(items) - len(messages))
-
-
-async def read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes | None:
-    """Return the body, or None as soon as it is known to exceed ``limit`` bytes."""
-    if response.content_length is not None and response.content_length > limit:
-        return None
-    body = bytearray()
-    async for chunk in response.content.iter_chunked(_READ_CHUNK):
-        body += chunk
-        if len(body) > limit:
-            return None
-    return bytes(body)
 
 
 def _push_frame(data: Any) -> PushFrame | None:

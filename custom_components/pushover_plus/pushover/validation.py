@@ -1,13 +1,33 @@
 """Pushover's documented limits, checked locally before any request is made."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from .exceptions import PushoverValidationError
-from .models import Message
+from .models import Attachment, Message
+
+__all__ = [
+    "DEVICE_NAME_PATTERN",
+    "KEY_PATTERN",
+    "MAX_ATTACHMENT_BYTES",
+    "MAX_EXPIRE_SECONDS",
+    "MAX_GLANCE_FIELD_LENGTH",
+    "MAX_MESSAGE_LENGTH",
+    "MAX_TITLE_LENGTH",
+    "MAX_URL_LENGTH",
+    "MAX_URL_TITLE_LENGTH",
+    "MIN_POLL_INTERVAL_SECONDS",
+    "MIN_RETRY_SECONDS",
+    "TAG_PATTERN",
+    "ValidatedMessage",
+    "validate_attachment",
+    "validate_device_name",
+    "validate_key",
+    "validate_message",
+    "validate_receipt",
+    "validate_tag",
+]
 
 MAX_MESSAGE_LENGTH = 1024
 MAX_TITLE_LENGTH = 250
@@ -79,8 +99,23 @@ def user_list(users: str | Sequence[str]) -> list[str]:
     return [users] if isinstance(users, str) else list(users)
 
 
-def validate_message(users: str | Sequence[str], message: Message) -> None:
-    """Raise PushoverValidationError when the message breaks a documented limit."""
+class ValidatedMessage(NamedTuple):
+    """A message validate_message passed, and whom it goes to: what PushoverClient.send sends.
+
+    ``user`` is Pushover's user parameter: one key, or several joined by commas.
+    """
+
+    user: str
+    message: Message
+
+    def with_attachment(self, attachment: Attachment) -> ValidatedMessage:
+        """Return the message with ``attachment``, which must be within the limits."""
+        validate_attachment(attachment)
+        return self._replace(message=self.message._replace(attachment=attachment))
+
+
+def validate_message(users: str | Sequence[str], message: Message) -> ValidatedMessage:
+    """Return the message for sending; raise PushoverValidationError at a broken limit."""
     keys = user_list(users)
     if not keys:
         _fail("user_key_invalid", "user", "at least one user key is needed")
@@ -88,14 +123,33 @@ def validate_message(users: str | Sequence[str], message: Message) -> None:
         _fail("too_many_users", "user", "too many users", MAX_USERS_PER_MESSAGE)
     for key in keys:
         validate_key(key)
+    _check_text(message)
+    for device in message.devices:
+        validate_device_name(device)
+    _check_priority(message)
+    if message.ttl is not None and message.ttl < 1:
+        _fail("ttl_invalid", "ttl", "ttl must be positive")
+    if message.html and message.monospace:
+        _fail("html_and_monospace", "monospace", "html and monospace cannot be combined")
+    for tag in message.tags:
+        if not _is_tag(tag):
+            _fail("tag_invalid", "tags", "a tag has 1-100 characters, no , / ? # % or \\")
+    if message.attachment is not None:
+        validate_attachment(message.attachment)
+    return ValidatedMessage(",".join(keys), message)
+
+
+def _check_text(message: Message) -> None:
     if not message.message.strip():
         _fail("message_empty", "message", "message cannot be blank")
     _check_length(message.message, "message", MAX_MESSAGE_LENGTH)
     _check_length(message.title, "title", MAX_TITLE_LENGTH)
     _check_length(message.url, "url", MAX_URL_LENGTH)
     _check_length(message.url_title, "url_title", MAX_URL_TITLE_LENGTH)
-    for device in message.devices:
-        validate_device_name(device)
+
+
+def _check_priority(message: Message) -> None:
+    """Check the priority, and the retry and expire that an emergency needs."""
     priority = 0 if message.priority is None else message.priority
     if priority not in range(-2, 3):
         _fail("priority_invalid", "priority", "priority must be -2 to 2")
@@ -110,25 +164,21 @@ def validate_message(users: str | Sequence[str], message: Message) -> None:
         _fail("expire_too_long", "expire", "expire is over 10800 seconds", MAX_EXPIRE_SECONDS)
     if message.expire is not None and message.expire < 1:
         _fail("expire_invalid", "expire", "expire must be positive")
-    if message.ttl is not None and message.ttl < 1:
-        _fail("ttl_invalid", "ttl", "ttl must be positive")
-    if message.html and message.monospace:
-        _fail("html_and_monospace", "monospace", "html and monospace cannot be combined")
-    for tag in message.tags:
-        if not _is_tag(tag):
-            _fail("tag_invalid", "tags", "a tag has 1-100 characters, no , / ? # % or \\")
-    if message.attachment is not None:
-        if len(message.attachment.data) > MAX_ATTACHMENT_BYTES:
-            _fail(
-                "attachment_too_large",
-                "attachment",
-                "attachment is over 5242880 bytes",
-                MAX_ATTACHMENT_BYTES,
-            )
-        if not message.attachment.content_type:
-            _fail("attachment_type_missing", "attachment_type", "attachment type is missing")
-        if not message.attachment.content_type.startswith("image/"):
-            _fail("attachment_type_invalid", "attachment_type", "attachment must be an image")
+
+
+def validate_attachment(attachment: Attachment) -> None:
+    """Raise PushoverValidationError unless an image of at most 5242880 bytes."""
+    if len(attachment.data) > MAX_ATTACHMENT_BYTES:
+        _fail(
+            "attachment_too_large",
+            "attachment",
+            "attachment is over 5242880 bytes",
+            MAX_ATTACHMENT_BYTES,
+        )
+    if not attachment.content_type:
+        _fail("attachment_type_missing", "attachment_type", "attachment type is missing")
+    if not attachment.content_type.startswith("image/"):
+        _fail("attachment_type_invalid", "attachment_type", "attachment must be an image")
 
 
 def validate_glance(
