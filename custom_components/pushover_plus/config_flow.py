@@ -287,7 +287,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the token, user key or API URL of a sender; log in again for a receiver."""
+        """Change the token or the API URL of a sender (same key); log in again for a receiver."""
         entry = self._get_reconfigure_entry()
         if entry.data.get(CONF_ENTRY_TYPE) == ENTRY_TYPE_RECEIVER:
             return await self.async_step_receiver()

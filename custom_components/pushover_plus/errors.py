@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 import logging
+from typing import TYPE_CHECKING
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
@@ -28,6 +28,9 @@ from .pushover import (
     RefusalReason,
 )
 
+if TYPE_CHECKING:
+    from .data import PushoverConfigEntry
+
 _LOGGER = logging.getLogger(__name__)
 
 # Refusals of what the entry holds (a new login or token is needed), not of one call.
@@ -47,7 +50,7 @@ def validation_error(err: PushoverValidationError) -> ServiceValidationError:
 
 
 def home_assistant_error(
-    hass: HomeAssistant, entry: ConfigEntry, err: PushoverError
+    hass: HomeAssistant, entry: PushoverConfigEntry, err: PushoverError
 ) -> HomeAssistantError:
     """Return the Home Assistant error for a failed request; start reauth when needed."""
     if isinstance(err, PushoverValidationError):
@@ -82,7 +85,7 @@ def home_assistant_error(
     return HomeAssistantError(translation_domain=DOMAIN, translation_key="cannot_connect")
 
 
-async def call_api[T](hass: HomeAssistant, entry: ConfigEntry, request: Awaitable[T]) -> T:
+async def call_api[T](hass: HomeAssistant, entry: PushoverConfigEntry, request: Awaitable[T]) -> T:
     """Await a client call and raise the matching Home Assistant error on failure."""
     try:
         return await request

@@ -32,6 +32,7 @@ from .data import PushoverConfigEntry, sender_data
 from .entity import PushoverEntity
 from .messages import build_message
 
+# Sends are bounded by the request budget every client shares (connection.py).
 PARALLEL_UPDATES = 0
 
 
