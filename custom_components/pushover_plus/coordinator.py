@@ -25,6 +25,7 @@ from .const import (
     QUOTA_UPDATE_INTERVAL,
 )
 from .errors import entry_errors
+from .issues import async_clear_issue, async_raise_issue
 from .pushover import GroupInfo, Limits, PushoverClient, ReceivedMessage
 
 if TYPE_CHECKING:
@@ -73,24 +74,18 @@ class QuotaCoordinator(DataUpdateCoordinator[Limits]):
     @callback
     def _async_update_issue(self) -> None:
         """Keep the quota-exhausted repair issue in step with the data."""
-        issue_id = f"{ISSUE_QUOTA_EXHAUSTED}_{self.config_entry.entry_id}"
         limits = self.data
         if limits is None or limits.remaining > 0 or limits.reset <= dt_util.utcnow():
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            async_clear_issue(self.hass, self.config_entry, ISSUE_QUOTA_EXHAUSTED)
             return
-        ir.async_create_issue(
+        async_raise_issue(
             self.hass,
-            DOMAIN,
-            issue_id,
-            is_fixable=False,
+            self.config_entry,
+            ISSUE_QUOTA_EXHAUSTED,
             severity=ir.IssueSeverity.ERROR,
-            translation_key=ISSUE_QUOTA_EXHAUSTED,
-            translation_placeholders={
-                "name": self.config_entry.title,
-                "limit": str(limits.limit),
-                "reset": dt_util.as_local(limits.reset).strftime("%Y-%m-%d %H:%M"),
-            },
             learn_more_url="https://pushover.net/api#limits",
+            limit=str(limits.limit),
+            reset=dt_util.as_local(limits.reset).strftime("%Y-%m-%d %H:%M"),
         )
         if self._unsub_reset is None:
             self._unsub_reset = async_track_point_in_utc_time(
