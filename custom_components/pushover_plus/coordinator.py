@@ -7,8 +7,10 @@ and the outbox, receipts and guard figures of a sender.
 
 from __future__ import annotations
 
+from abc import abstractmethod
+from datetime import timedelta
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
@@ -25,6 +27,7 @@ from .const import (
     QUOTA_UPDATE_INTERVAL,
 )
 from .errors import entry_errors
+from .issues import async_clear_issue, async_raise_issue
 from .pushover import GroupInfo, Limits, PushoverClient, ReceivedMessage
 
 if TYPE_CHECKING:
@@ -33,10 +36,13 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 
-class QuotaCoordinator(DataUpdateCoordinator[Limits]):
-    """Monthly message quota: apps/limits.json every six hours, every send's headers for free."""
+class PolledCoordinator[DataT](DataUpdateCoordinator[DataT]):
+    """Figures of a sender that Pushover is asked for every ``interval``."""
 
     config_entry: PushoverConfigEntry
+    figures: ClassVar[str]  # what it fetches, for its name in the log
+    interval: ClassVar[timedelta]  # how often, at first
+    _always_update: ClassVar[bool] = True  # False: no listener call for equal data
 
     def __init__(
         self, hass: HomeAssistant, entry: PushoverConfigEntry, client: PushoverClient
@@ -46,16 +52,32 @@ class QuotaCoordinator(DataUpdateCoordinator[Limits]):
             hass,
             _LOGGER,
             config_entry=entry,
-            name=f"{DOMAIN} quota",
-            update_interval=QUOTA_UPDATE_INTERVAL,
+            name=f"{DOMAIN} {self.figures}",
+            update_interval=self.interval,
+            always_update=self._always_update,
         )
         self.client = client
-        self._unsub_reset: CALLBACK_TYPE | None = None
 
-    async def _async_update_data(self) -> Limits:
-        """Fetch the quota."""
+    async def _async_update_data(self) -> DataT:
+        """Fetch the figures; a failure is the entry's translated ``update_failed``."""
         with entry_errors(UpdateFailed, "update_failed"):
-            return await self.client.get_limits()
+            return await self._async_fetch()
+
+    @abstractmethod
+    async def _async_fetch(self) -> DataT:
+        """Ask Pushover for the figures."""
+
+
+class QuotaCoordinator(PolledCoordinator[Limits]):
+    """Monthly message quota: apps/limits.json every six hours, every send's headers for free."""
+
+    figures = "quota"
+    interval = QUOTA_UPDATE_INTERVAL
+    _unsub_reset: CALLBACK_TYPE | None = None
+
+    async def _async_fetch(self) -> Limits:
+        """Fetch the quota."""
+        return await self.client.get_limits()
 
     @callback
     def async_set_limits(self, limits: Limits) -> None:
@@ -73,24 +95,18 @@ class QuotaCoordinator(DataUpdateCoordinator[Limits]):
     @callback
     def _async_update_issue(self) -> None:
         """Keep the quota-exhausted repair issue in step with the data."""
-        issue_id = f"{ISSUE_QUOTA_EXHAUSTED}_{self.config_entry.entry_id}"
         limits = self.data
         if limits is None or limits.remaining > 0 or limits.reset <= dt_util.utcnow():
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            async_clear_issue(self.hass, self.config_entry, ISSUE_QUOTA_EXHAUSTED)
             return
-        ir.async_create_issue(
+        async_raise_issue(
             self.hass,
-            DOMAIN,
-            issue_id,
-            is_fixable=False,
+            self.config_entry,
+            ISSUE_QUOTA_EXHAUSTED,
             severity=ir.IssueSeverity.ERROR,
-            translation_key=ISSUE_QUOTA_EXHAUSTED,
-            translation_placeholders={
-                "name": self.config_entry.title,
-                "limit": str(limits.limit),
-                "reset": dt_util.as_local(limits.reset).strftime("%Y-%m-%d %H:%M"),
-            },
             learn_more_url="https://pushover.net/api#limits",
+            limit=str(limits.limit),
+            reset=dt_util.as_local(limits.reset).strftime("%Y-%m-%d %H:%M"),
         )
         if self._unsub_reset is None:
             self._unsub_reset = async_track_point_in_utc_time(
@@ -110,66 +126,40 @@ class QuotaCoordinator(DataUpdateCoordinator[Limits]):
         await self.async_refresh()
 
 
-class GroupsCoordinator(DataUpdateCoordinator[dict[str, GroupInfo]]):
+class GroupsCoordinator(PolledCoordinator[dict[str, GroupInfo]]):
     """Delivery groups of the sender's account and their members, keyed by group key.
 
     Costs one request for the list and one per group: hourly while the account has
     groups, twice a day while it has none.
     """
 
-    config_entry: PushoverConfigEntry
+    figures = "groups"
+    interval = GROUPS_UPDATE_INTERVAL
+    _always_update = False
 
-    def __init__(
-        self, hass: HomeAssistant, entry: PushoverConfigEntry, client: PushoverClient
-    ) -> None:
-        """Initialize the coordinator."""
-        super().__init__(
-            hass,
-            _LOGGER,
-            config_entry=entry,
-            name=f"{DOMAIN} groups",
-            update_interval=GROUPS_UPDATE_INTERVAL,
-            always_update=False,
-        )
-        self.client = client
-
-    async def _async_update_data(self) -> dict[str, GroupInfo]:
+    async def _async_fetch(self) -> dict[str, GroupInfo]:
         """Fetch the groups and the members of each."""
-        with entry_errors(UpdateFailed, "update_failed"):
-            groups = {
-                summary.key: await self.client.get_group(summary.key)
-                for summary in await self.client.list_groups()
-            }
+        groups = {
+            summary.key: await self.client.get_group(summary.key)
+            for summary in await self.client.list_groups()
+        }
         self.update_interval = GROUPS_UPDATE_INTERVAL if groups else GROUPS_IDLE_UPDATE_INTERVAL
         return groups
 
 
-class LicenseCreditsCoordinator(DataUpdateCoordinator[int]):
+class LicenseCreditsCoordinator(PolledCoordinator[int]):
     """License credits left on the application: licenses.json twice a day.
 
     Polls only while its (disabled by default) sensor listens; the license actions pass
     fresh figures for free.
     """
 
-    config_entry: PushoverConfigEntry
+    figures = "license credits"
+    interval = LICENSE_UPDATE_INTERVAL
 
-    def __init__(
-        self, hass: HomeAssistant, entry: PushoverConfigEntry, client: PushoverClient
-    ) -> None:
-        """Initialize the coordinator."""
-        super().__init__(
-            hass,
-            _LOGGER,
-            config_entry=entry,
-            name=f"{DOMAIN} license credits",
-            update_interval=LICENSE_UPDATE_INTERVAL,
-        )
-        self.client = client
-
-    async def _async_update_data(self) -> int:
+    async def _async_fetch(self) -> int:
         """Fetch the credits."""
-        with entry_errors(UpdateFailed, "update_failed"):
-            return await self.client.get_license_credits()
+        return await self.client.get_license_credits()
 
 
 class PushCoordinator[DataT](DataUpdateCoordinator[DataT]):

@@ -21,7 +21,6 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
 from .const import (
@@ -41,6 +40,7 @@ from .const import (
 )
 from .coordinator import PushCoordinator, QuotaCoordinator
 from .data import PushoverConfigEntry
+from .issues import async_clear_issue, async_raise_issue
 from .pushover import Message
 
 _LOGGER = logging.getLogger(__name__)
@@ -191,23 +191,15 @@ class QuotaGuard:
     @callback
     def _async_quota_changed(self) -> None:
         """Raise the reserve's repair issue while it holds messages back; clear it after."""
-        issue_id = f"{ISSUE_QUOTA_RESERVE}_{self.entry.entry_id}"
         if not self._reserve_engaged():
             self._engaged.discard((GUARD_RESERVE, None))
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            async_clear_issue(self.hass, self.entry, ISSUE_QUOTA_RESERVE)
             return
-        limits = self.quota.data
-        ir.async_create_issue(
+        async_raise_issue(
             self.hass,
-            DOMAIN,
-            issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_QUOTA_RESERVE,
-            translation_placeholders={
-                "name": self.entry.title,
-                "reserve": str(self.reserve),
-                "percent": f"{self.reserve_percent:g}",
-                "reset": dt_util.as_local(limits.reset).strftime("%Y-%m-%d %H:%M"),
-            },
+            self.entry,
+            ISSUE_QUOTA_RESERVE,
+            reserve=str(self.reserve),
+            percent=f"{self.reserve_percent:g}",
+            reset=dt_util.as_local(self.quota.data.reset).strftime("%Y-%m-%d %H:%M"),
         )

@@ -33,7 +33,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant, Service, ServiceCall, callback
-from homeassistant.helpers import config_validation as cv, issue_registry as ir
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.service import async_set_service_schema
 from homeassistant.util import dt as dt_util, slugify
@@ -69,6 +69,7 @@ from .const import (
 )
 from .data import PushoverConfigEntry, SenderData, sender_data
 from .errors import call_api, home_assistant_error
+from .issues import async_clear_issue, async_raise_issue
 from .messages import build_message, whole_number
 from .pushover import PushoverError, PushoverRequestError
 from .service_helpers import loaded_entry
@@ -156,13 +157,6 @@ class LegacyNotifyService(BaseNotificationService):
         self.entry = entry
         self.service_name = legacy_service_name(entry)
 
-    @property
-    def _issue_ids(self) -> tuple[str, str]:
-        return (
-            f"{ISSUE_LEGACY_SERVICE_CORE}_{self.entry.entry_id}",
-            f"{ISSUE_LEGACY_SERVICE_TAKEN}_{self.entry.entry_id}",
-        )
-
     def _owns(self, service: Service | None) -> bool:
         return service is not None and service.job.target == self._async_notify_message_service
 
@@ -214,46 +208,30 @@ class LegacyNotifyService(BaseNotificationService):
             None,
         )
 
-    def _create_issue(self, issue_id: str, translation_key: str, **placeholders: str) -> None:
-        """Raise the repair issue that says why the action is not offered."""
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=translation_key,
-            translation_placeholders=placeholders,
-        )
-
     async def async_update(self) -> None:
         """Register the action unless a built-in entry or another integration has it."""
-        core_issue, taken_issue = self._issue_ids
         current = self.hass.services.async_services_for_domain(NOTIFY_DOMAIN).get(self.service_name)
         if self._owns(current):
             return
         if (owner := self._core_owner()) is not None:
-            self._create_issue(
-                core_issue,
+            async_raise_issue(
+                self.hass,
+                self.entry,
                 ISSUE_LEGACY_SERVICE_CORE,
-                name=self.entry.title,
                 service=self.service_name,
                 core=owner.title,
             )
             return
-        ir.async_delete_issue(self.hass, DOMAIN, core_issue)
+        async_clear_issue(self.hass, self.entry, ISSUE_LEGACY_SERVICE_CORE)
         if current is not None:
             if not _registered_by_core(current):
-                self._create_issue(
-                    taken_issue,
-                    ISSUE_LEGACY_SERVICE_TAKEN,
-                    name=self.entry.title,
-                    service=self.service_name,
+                async_raise_issue(
+                    self.hass, self.entry, ISSUE_LEGACY_SERVICE_TAKEN, service=self.service_name
                 )
                 return
             # Left behind by a built-in entry that was removed: it cannot unload.
             self.hass.services.async_remove(NOTIFY_DOMAIN, self.service_name)
-        ir.async_delete_issue(self.hass, DOMAIN, taken_issue)
+        async_clear_issue(self.hass, self.entry, ISSUE_LEGACY_SERVICE_TAKEN)
         await self.async_register_services()
 
     async def async_core_entry_changed(self, change: ConfigEntryChange, entry: ConfigEntry) -> None:
@@ -268,8 +246,8 @@ class LegacyNotifyService(BaseNotificationService):
         current = self.hass.services.async_services_for_domain(NOTIFY_DOMAIN).get(self.service_name)
         if self._owns(current):
             await self.async_unregister_services()
-        for issue_id in self._issue_ids:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+        for key in (ISSUE_LEGACY_SERVICE_CORE, ISSUE_LEGACY_SERVICE_TAKEN):
+            async_clear_issue(self.hass, self.entry, key)
         self.hass.data[DATA_LEGACY].pop(self.entry.entry_id, None)
         async_update_cancel(self.hass)
 

@@ -23,7 +23,6 @@ from typing import Any
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import STORAGE_DIR, Store
 from homeassistant.util import dt as dt_util
@@ -38,6 +37,7 @@ from .const import (
 )
 from .coordinator import PushCoordinator
 from .data import PushoverConfigEntry
+from .issues import async_clear_issue, async_raise_issue
 from .journal import Journal, Record
 from .pushover import (
     Attachment,
@@ -433,7 +433,7 @@ class Outbox:
             self._schedule(wait if wait > 0 else QUOTA_RESET_UNKNOWN_DELAY)
             return False
         if isinstance(err, PushoverUnexpectedResponseError):
-            self._async_raise_issue(ISSUE_UNEXPECTED_RESPONSE, error=str(err))
+            async_raise_issue(self.hass, self.entry, ISSUE_UNEXPECTED_RESPONSE, error=str(err))
             self._back_off(UNEXPECTED_RESPONSE_DELAY)
             return False
         if is_transient(err):
@@ -447,29 +447,14 @@ class Outbox:
             "Pushover refused a held message for %s; dropping it: %s", held.recipient, err
         )
         if isinstance(err, PushoverRequestError):
-            self._async_raise_issue(ISSUE_HELD_REFUSED, error=str(err))
+            async_raise_issue(self.hass, self.entry, ISSUE_HELD_REFUSED, error=str(err))
         return True
 
     @callback
     def _async_online(self) -> None:
         self.offline = False
         self._delay = FIRST_RETRY_DELAY
-        ir.async_delete_issue(
-            self.hass, DOMAIN, f"{ISSUE_UNEXPECTED_RESPONSE}_{self.entry.entry_id}"
-        )
-
-    @callback
-    def _async_raise_issue(self, key: str, *, fixable: bool = False, **placeholders: str) -> None:
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            f"{key}_{self.entry.entry_id}",
-            is_fixable=fixable,
-            is_persistent=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=key,
-            translation_placeholders={"name": self.entry.title, **placeholders},
-        )
+        async_clear_issue(self.hass, self.entry, ISSUE_UNEXPECTED_RESPONSE)
 
     async def _async_drop_expired(self) -> None:
         """Drop messages held longer than the entry's limit and say so in a repair issue."""
@@ -483,6 +468,11 @@ class Outbox:
         self._changed()
         await self._async_write([{"done": held.id} for held in expired])
         _LOGGER.warning("Dropped %s held messages older than %s hours", len(expired), hours)
-        self._async_raise_issue(
-            ISSUE_HELD_DROPPED, fixable=True, count=str(len(expired)), hours=f"{hours:g}"
+        async_raise_issue(
+            self.hass,
+            self.entry,
+            ISSUE_HELD_DROPPED,
+            fixable=True,
+            count=str(len(expired)),
+            hours=f"{hours:g}",
         )

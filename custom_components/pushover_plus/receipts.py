@@ -15,7 +15,6 @@ from urllib.parse import parse_qs
 from aiohttp import web
 from homeassistant.components import webhook
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.network import NoURLAvailableError
@@ -36,6 +35,7 @@ from .const import (
     SIGNAL_RECEIPT,
 )
 from .coordinator import PushCoordinator
+from .issues import async_clear_issue, async_raise_issue
 from .pushover import (
     DEVICE_NAME_PATTERN,
     KEY_PATTERN,
@@ -124,9 +124,8 @@ class ReceiptTracker:
 
     def _setup_webhook(self) -> None:
         """Register the acknowledgement webhook when wanted; raise a repair issue if unusable."""
-        issue_id = f"{ISSUE_WEBHOOK_UNREACHABLE}_{self.entry.entry_id}"
         if not self.entry.options.get(CONF_USE_WEBHOOK, False):
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            async_clear_issue(self.hass, self.entry, ISSUE_WEBHOOK_UNREACHABLE)
             return
         webhook_id: str = self.entry.data[CONF_WEBHOOK_ID]
         webhook.async_register(
@@ -144,18 +143,14 @@ class ReceiptTracker:
                 self.hass, webhook_id, allow_internal=False, prefer_external=True
             )
         except NoURLAvailableError:
-            ir.async_create_issue(
+            async_raise_issue(
                 self.hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key=ISSUE_WEBHOOK_UNREACHABLE,
-                translation_placeholders={"name": self.entry.title},
+                self.entry,
+                ISSUE_WEBHOOK_UNREACHABLE,
                 learn_more_url="https://www.home-assistant.io/integrations/http/#external_url",
             )
             return
-        ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+        async_clear_issue(self.hass, self.entry, ISSUE_WEBHOOK_UNREACHABLE)
 
     @callback
     def _async_stop(self) -> None:

@@ -43,6 +43,7 @@ from .const import (
     SIGNAL_MESSAGE,
 )
 from .coordinator import ReceiverCoordinator
+from .issues import async_clear_issue, async_raise_issue
 from .pushover import (
     PushFrame,
     PushoverAuthenticationError,
@@ -146,10 +147,6 @@ class OpenClientListener:
         """Return the last message received (nothing is restored)."""
         return self.coordinator.data
 
-    @property
-    def _issue_id(self) -> str:
-        return f"{ISSUE_RECEIVER_OTHER_SESSION}_{self.entry.entry_id}"
-
     async def async_setup(self) -> None:
         """Load the highest processed id, then take the backlog (test-before-setup).
 
@@ -173,7 +170,7 @@ class OpenClientListener:
                 translation_key="setup_failed",
                 translation_placeholders={"error": describe(err)},
             ) from err
-        ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
+        async_clear_issue(self.hass, self.entry, ISSUE_RECEIVER_OTHER_SESSION)
 
     async def async_run(self) -> None:
         """Hold the websocket until E or A; after any other end, back off and reconnect."""
@@ -309,14 +306,8 @@ class OpenClientListener:
             "The device of %s logged in from another session; receiving stopped",
             self.entry.title,
         )
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            self._issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=ISSUE_RECEIVER_OTHER_SESSION,
-            translation_placeholders={"name": self.entry.title},
+        async_raise_issue(
+            self.hass, self.entry, ISSUE_RECEIVER_OTHER_SESSION, severity=ir.IssueSeverity.ERROR
         )
 
     # ------------------------------------------------------------ messages

@@ -62,6 +62,19 @@ QUOTA_SENSORS: tuple[QuotaSensorDescription, ...] = (
     ),
 )
 
+# Emergency alerts sent and not yet acknowledged, expired or canceled.
+ACTIVE_ALERTS_SENSOR = SensorEntityDescription(
+    key="active_alerts",
+    translation_key="active_alerts",
+    state_class=SensorStateClass.MEASUREMENT,
+)
+# Messages held while Pushover is unreachable.
+HELD_MESSAGES_SENSOR = SensorEntityDescription(
+    key="queued_messages",
+    translation_key="queued_messages",
+    state_class=SensorStateClass.MEASUREMENT,
+)
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
@@ -76,8 +89,8 @@ async def async_setup_entry(
     async_add_entities(QuotaSensor(data.quota, entry, description) for description in QUOTA_SENSORS)
     async_add_entities(
         [
-            ActiveAlertsSensor(data.receipts.coordinator, entry),
-            HeldMessagesSensor(data.sender.outbox.coordinator, entry),
+            CountSensor(data.receipts.coordinator, entry, ACTIVE_ALERTS_SENSOR),
+            CountSensor(data.sender.outbox.coordinator, entry, HELD_MESSAGES_SENSOR),
             GuardSensor(data.sender.guard.coordinator, entry),
             LicenseCreditsSensor(data.license_credits, entry),
         ]
@@ -124,35 +137,22 @@ class QuotaSensor(PushoverCoordinatorEntity[QuotaCoordinator], SensorEntity):
             self.async_write_ha_state()
 
 
-class ActiveAlertsSensor(PushoverCoordinatorEntity[PushCoordinator[int]], SensorEntity):
-    """Emergency alerts sent and not yet acknowledged, expired or canceled."""
+class CountSensor(PushoverCoordinatorEntity[PushCoordinator[int]], SensorEntity):
+    """A count the integration keeps itself: active alerts, held messages."""
 
-    _attr_translation_key = "active_alerts"
-    _attr_state_class = SensorStateClass.MEASUREMENT
-
-    def __init__(self, coordinator: PushCoordinator[int], entry: PushoverConfigEntry) -> None:
+    def __init__(
+        self,
+        coordinator: PushCoordinator[int],
+        entry: PushoverConfigEntry,
+        description: SensorEntityDescription,
+    ) -> None:
         """Initialize the sensor."""
-        super().__init__(coordinator, entry, "active_alerts")
+        super().__init__(coordinator, entry, description.key)
+        self.entity_description = description
 
     @property
     def native_value(self) -> int:
-        """Return how many alerts are active."""
-        return self.coordinator.data
-
-
-class HeldMessagesSensor(PushoverCoordinatorEntity[PushCoordinator[int]], SensorEntity):
-    """Messages held while Pushover is unreachable."""
-
-    _attr_translation_key = "queued_messages"
-    _attr_state_class = SensorStateClass.MEASUREMENT
-
-    def __init__(self, coordinator: PushCoordinator[int], entry: PushoverConfigEntry) -> None:
-        """Initialize the sensor."""
-        super().__init__(coordinator, entry, "queued_messages")
-
-    @property
-    def native_value(self) -> int:
-        """Return how many messages are held."""
+        """Return the count."""
         return self.coordinator.data
 
 
