@@ -63,6 +63,25 @@ async def test_outage_holds_then_delivers_in_order_with_original_time(
     assert third["status"] == "sent"
 
 
+async def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
+    hass: HomeAssistant,
+    simulator: PushoverSimulator,
+    holding_sender: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    simulator.inject_fault("503", path="messages", count=2)  # the first send and one retry
+    for number in range(3):
+        assert (await send(hass, f"held {number}"))["status"] == "held"
+    await later(hass, 6)  # the first retry fails too
+    await later(hass, 11)
+    assert len(simulator.deliveries) == 3
+    outbox = [r for r in caplog.records if r.name.endswith(".outbox") and r.levelno >= 20]
+    assert [(r.levelname, r.getMessage()) for r in outbox] == [
+        ("WARNING", "Pushover cannot take messages of Home now; holding them until it answers"),
+        ("INFO", "Pushover answers again; delivering the held messages of Home"),
+    ]
+
+
 async def test_held_messages_survive_a_restart(
     hass: HomeAssistant, simulator: PushoverSimulator, holding_sender: MockConfigEntry
 ) -> None:

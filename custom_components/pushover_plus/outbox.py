@@ -274,7 +274,7 @@ class Outbox:
         if self._closed:  # the next setup takes it from the journal
             await self.journal.async_append({"hold": held.to_json()})
             return
-        self.offline = True
+        self._async_offline()
         place = len(self.messages)
         while place and self.messages[place - 1].id > held.id:
             place -= 1
@@ -451,7 +451,21 @@ class Outbox:
         return True
 
     @callback
+    def _async_offline(self) -> None:
+        """Hold what is sent from now on; say so once (log-when-unavailable)."""
+        if not self.offline:
+            _LOGGER.warning(
+                "Pushover cannot take messages of %s now; holding them until it answers",
+                self.entry.title,
+            )
+        self.offline = True
+
+    @callback
     def _async_online(self) -> None:
+        if self.offline:
+            _LOGGER.info(
+                "Pushover answers again; delivering the held messages of %s", self.entry.title
+            )
         self.offline = False
         self._delay = FIRST_RETRY_DELAY
         async_clear_issue(self.hass, self.entry, ISSUE_UNEXPECTED_RESPONSE)
