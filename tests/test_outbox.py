@@ -323,7 +323,7 @@ async def test_an_unanswered_emergency_alert_is_canceled_before_it_is_sent_again
     live = receipts[1].receipt
     tracked = holding_sender.runtime_data.receipts.active
     assert list(tracked) == [live]
-    assert tracked[live].tags == ["kitchen"]  # the internal tag is not shown
+    assert tracked[live].tags == ("kitchen",)  # the internal tag is not shown
     assert hass.states.get("sensor.home_active_emergency_alerts").state == "1"
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 import ipaddress
 import logging
-from typing import Any
+from typing import Any, NamedTuple
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_EMAIL, CONF_NAME, CONF_PASSWORD
@@ -137,8 +136,7 @@ def _is_loopback(host: str) -> bool:
 # ------------------------------------------------------------ sender credentials
 
 
-@dataclass(frozen=True, slots=True)
-class SenderForm:
+class SenderForm(NamedTuple):
     """What a sender form was given, stripped, and what its form check found."""
 
     api_token: str

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 import logging
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qs
 
 from aiohttp import web
@@ -58,13 +57,12 @@ WEBHOOK_POLL_INTERVAL = timedelta(minutes=5)
 DIGITS_PATTERN = re.compile(r"^[0-9]{1,12}$")
 
 
-@dataclass(slots=True)
-class TrackedReceipt:
+class TrackedReceipt(NamedTuple):
     """An emergency alert we sent and still follow."""
 
     receipt: str
     recipient: str
-    tags: list[str] = field(default_factory=list)
+    tags: tuple[str, ...] = ()
     sent_at: float = 0.0
     expires_at: float = 0.0
 
@@ -113,7 +111,7 @@ class ReceiptTracker:
         stored = await self._store.async_load() or {}
         oldest = dt_util.utcnow().timestamp() - RECEIPT_MAX_AGE.total_seconds()
         for item in stored.get("receipts", []):
-            tracked = TrackedReceipt(**item)
+            tracked = TrackedReceipt(**{**item, "tags": tuple(item.get("tags", ()))})
             if tracked.sent_at >= oldest:
                 self.active[tracked.receipt] = tracked
         self.coordinator.async_set_updated_data(len(self.active))
@@ -168,7 +166,7 @@ class ReceiptTracker:
         await self._store.async_save(self._data_to_save())
 
     def _data_to_save(self) -> dict[str, Any]:
-        return {"receipts": [asdict(tracked) for tracked in self.active.values()]}
+        return {"receipts": [tracked._asdict() for tracked in self.active.values()]}
 
     async def async_track(self, receipt: str, recipient: str, tags: list[str], expire: int) -> None:
         """Follow a receipt returned by a priority 2 send; return once it is on disk."""
@@ -176,7 +174,7 @@ class ReceiptTracker:
         self.active[receipt] = TrackedReceipt(
             receipt=receipt,
             recipient=recipient,
-            tags=list(tags),
+            tags=tuple(tags),
             sent_at=now,
             expires_at=now + expire,
         )
@@ -262,7 +260,7 @@ class ReceiptTracker:
             "acknowledged_by": self.describe_user(acknowledged_by),
             "acknowledged_by_device": acknowledged_by_device or None,
             "acknowledged_at": acknowledged_at.isoformat() if acknowledged_at else None,
-            "tags": tracked.tags,
+            "tags": list(tracked.tags),
         }
         _LOGGER.debug("Emergency alert %s", state)
         async_dispatcher_send(
