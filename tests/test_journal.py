@@ -77,3 +77,11 @@ async def test_a_failed_write_is_raised_to_every_caller_of_that_batch(tmp_path: 
     journal.path = tmp_path / "queue.jsonl"  # the next batch goes through again
     await journal.async_append({"hold": 3})
     assert await journal.async_load() == [{"hold": 3}]
+
+
+async def test_any_error_of_the_file_work_reaches_the_caller() -> None:
+    def broken() -> None:
+        raise UnicodeError("not text")  # not an OSError: it must not leave the caller waiting
+
+    with pytest.raises(UnicodeError):
+        await asyncio.wait_for(Journal._run(broken), 5)

@@ -73,7 +73,7 @@ class Journal:
         def work() -> None:
             try:
                 result = job()
-            except OSError as err:
+            except Exception as err:  # noqa: BLE001 - handed to the caller, never lost
                 loop.call_soon_threadsafe(_settle, future, None, err)
             else:
                 loop.call_soon_threadsafe(_settle, future, result, None)
@@ -83,7 +83,8 @@ class Journal:
         try:
             return await future
         finally:
-            thread.join(1)  # it ends right after settling the future
+            if not future.cancelled():  # canceled: the file work ends on its own
+                thread.join()  # it settled the future and ends at once
 
     async def async_append(self, *records: Record, sync: bool = True) -> None:
         """Append records; return once they are written (and fsynced when ``sync``)."""
@@ -159,7 +160,7 @@ class Journal:
         _sync_directory(self.path.parent)
 
 
-def _settle[T](future: asyncio.Future[T], result: T | None, error: OSError | None) -> None:
+def _settle[T](future: asyncio.Future[T], result: T | None, error: Exception | None) -> None:
     if future.done():
         return
     if error is not None:
