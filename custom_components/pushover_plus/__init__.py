@@ -128,7 +128,7 @@ async def _async_setup_sender(
     quota = QuotaCoordinator(hass, entry, client)
     receipts = ReceiptTracker(hass, entry, client, partial(recipient_names, entry))
     sender = MessageSender(hass, entry, client, quota, receipts)
-    reachable, _, _ = await asyncio.gather(
+    reachable, _, held = await asyncio.gather(
         _async_test_sender(client, entry.data[CONF_USER_KEY]),
         receipts.async_load(),
         sender.outbox.async_load(),
@@ -138,7 +138,7 @@ async def _async_setup_sender(
             entry, data={**entry.data, CONF_WEBHOOK_ID: webhook.async_generate_id()}
         )
     receipts.async_setup()
-    await sender.outbox.async_setup()
+    await sender.outbox.async_setup(*held)
     sender.guard.async_setup()
     sender.outbox.offline = sender.outbox.offline or not reachable
     return SenderData(

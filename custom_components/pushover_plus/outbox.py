@@ -188,11 +188,9 @@ class Outbox:
         self.journal = Journal(
             Path(hass.config.path(STORAGE_DIR, f"{DOMAIN}.outbox.{entry.entry_id}.jsonl"))
         )
-        # A former version kept the held messages in a Store file.
         self._former_store: Store[dict[str, Any]] = Store(
             hass, 1, f"{DOMAIN}.outbox.{entry.entry_id}"
         )
-        self._loaded: tuple[list[Record], dict[str, Any] | None] = ([], None)
         self.messages: list[HeldMessage] = []
         self.offline = False  # Pushover failed and has not answered a send since
         self._next_id = 1
@@ -207,16 +205,15 @@ class Outbox:
         self._held_signal: asyncio.Future[None] = hass.loop.create_future()
         self._unsub_stop: CALLBACK_TYPE | None = None
 
-    async def async_load(self) -> None:
-        """Read what was held before a restart (only reads: setup may still fail)."""
-        self._loaded = await asyncio.gather(
+    async def async_load(self) -> tuple[list[Record], dict[str, Any] | None]:
+        """Read what was held before a restart: the journal, a former version's Store file."""
+        records, stored = await asyncio.gather(
             self.journal.async_load(), self._former_store.async_load()
         )
+        return records, stored
 
-    async def async_setup(self) -> None:
-        """Take over what was held before a restart and schedule its delivery."""
-        records, stored = self._loaded
-        self._loaded = ([], None)
+    async def async_setup(self, records: list[Record], stored: dict[str, Any] | None) -> None:
+        """Take over what was held before a restart (async_load) and schedule its delivery."""
         records.extend(await self._async_migrate_store(stored))
         self.messages = replay(records)
         self._next_id = max((held.id for held in self.messages), default=0) + 1
