@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 import logging
 from pathlib import Path
@@ -120,17 +121,24 @@ async def _async_setup_receiver(
 async def _async_setup_sender(
     hass: HomeAssistant, entry: PushoverConfigEntry, client: PushoverClient
 ) -> SenderData:
-    """Check the credentials (the one request of setup), load what was held and followed."""
-    reachable = await _async_test_sender(client, entry.data[CONF_USER_KEY])
+    """Check the credentials (the one request of setup), load what was held and followed.
+
+    What was held and followed is read while the credentials are checked.
+    """
+    quota = QuotaCoordinator(hass, entry, client)
+    receipts = ReceiptTracker(hass, entry, client, partial(recipient_names, entry))
+    sender = MessageSender(hass, entry, client, quota, receipts)
+    reachable, _, held = await asyncio.gather(
+        _async_test_sender(client, entry.data[CONF_USER_KEY]),
+        receipts.async_load(),
+        sender.outbox.async_load(),
+    )
     if CONF_WEBHOOK_ID not in entry.data:
         hass.config_entries.async_update_entry(
             entry, data={**entry.data, CONF_WEBHOOK_ID: webhook.async_generate_id()}
         )
-    quota = QuotaCoordinator(hass, entry, client)
-    receipts = ReceiptTracker(hass, entry, client, partial(recipient_names, entry))
-    await receipts.async_setup()
-    sender = MessageSender(hass, entry, client, quota, receipts)
-    await sender.outbox.async_setup()
+    receipts.async_setup()
+    await sender.outbox.async_setup(*held)
     sender.guard.async_setup()
     sender.outbox.offline = sender.outbox.offline or not reachable
     return SenderData(

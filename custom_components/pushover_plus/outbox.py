@@ -188,6 +188,9 @@ class Outbox:
         self.journal = Journal(
             Path(hass.config.path(STORAGE_DIR, f"{DOMAIN}.outbox.{entry.entry_id}.jsonl"))
         )
+        self._former_store: Store[dict[str, Any]] = Store(
+            hass, 1, f"{DOMAIN}.outbox.{entry.entry_id}"
+        )
         self.messages: list[HeldMessage] = []
         self.offline = False  # Pushover failed and has not answered a send since
         self._next_id = 1
@@ -202,10 +205,16 @@ class Outbox:
         self._held_signal: asyncio.Future[None] = hass.loop.create_future()
         self._unsub_stop: CALLBACK_TYPE | None = None
 
-    async def async_setup(self) -> None:
-        """Load what was held before a restart and schedule its delivery."""
-        records = await self.journal.async_load()
-        records.extend(await self._async_migrate_store())
+    async def async_load(self) -> tuple[list[Record], dict[str, Any] | None]:
+        """Read what was held before a restart: the journal, a former version's Store file."""
+        records, stored = await asyncio.gather(
+            self.journal.async_load(), self._former_store.async_load()
+        )
+        return records, stored
+
+    async def async_setup(self, records: list[Record], stored: dict[str, Any] | None) -> None:
+        """Take over what was held before a restart (async_load) and schedule its delivery."""
+        records.extend(await self._async_migrate_store(stored))
         self.messages = replay(records)
         self._next_id = max((held.id for held in self.messages), default=0) + 1
         self._changed()
@@ -220,10 +229,8 @@ class Outbox:
             self.offline = True
             self._schedule(0)
 
-    async def _async_migrate_store(self) -> list[Record]:
+    async def _async_migrate_store(self, stored: dict[str, Any] | None) -> list[Record]:
         """Take the messages held by a version that kept them in a Store file."""
-        store: Store[dict[str, Any]] = Store(self.hass, 1, f"{DOMAIN}.outbox.{self.entry.entry_id}")
-        stored = await store.async_load()
         if not stored:
             return []
         records = [
@@ -231,7 +238,7 @@ class Outbox:
             for number, item in enumerate(stored.get("messages", []), 1)
         ]
         await self.journal.async_append(*records)
-        await store.async_remove()
+        await self._former_store.async_remove()
         return records
 
     def _changed(self) -> None:

@@ -106,14 +106,18 @@ class ReceiptTracker:
             return max(interval, WEBHOOK_POLL_INTERVAL)
         return interval
 
-    async def async_setup(self) -> None:
-        """Load the receipts of the last run, register the webhook and resume polling."""
+    async def async_load(self) -> None:
+        """Read the receipts of the last run (only reads: setup may still fail)."""
         stored = await self._store.async_load() or {}
         oldest = dt_util.utcnow().timestamp() - RECEIPT_MAX_AGE.total_seconds()
         for item in stored.get("receipts", []):
             tracked = TrackedReceipt(**{**item, "tags": tuple(item.get("tags", ()))})
             if tracked.sent_at >= oldest:
                 self.active[tracked.receipt] = tracked
+
+    @callback
+    def async_setup(self) -> None:
+        """Show the loaded receipts, register the webhook and resume polling."""
         self.coordinator.async_set_updated_data(len(self.active))
         self._setup_webhook()
         self.entry.async_on_unload(self._async_stop)

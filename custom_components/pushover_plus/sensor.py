@@ -86,9 +86,9 @@ async def async_setup_entry(
         async_add_entities([LastMessageSensor(entry.runtime_data.listener.coordinator, entry)])
         return
     data = sender_data(entry)
-    async_add_entities(QuotaSensor(data.quota, entry, description) for description in QUOTA_SENSORS)
     async_add_entities(
         [
+            *(QuotaSensor(data.quota, entry, description) for description in QUOTA_SENSORS),
             CountSensor(data.receipts.coordinator, entry, ACTIVE_ALERTS_SENSOR),
             CountSensor(data.sender.outbox.coordinator, entry, HELD_MESSAGES_SENSOR),
             GuardSensor(data.sender.guard.coordinator, entry),
