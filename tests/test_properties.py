@@ -414,7 +414,7 @@ def check_message(params: Mapping[str, str], sounds: set[str]) -> None:
     assert not (params.get("html") == "1" and params.get("monospace") == "1")
     assert all(DEVICE.match(device) for device in params.get("device", "").split(",") if device)
     if "tags" in params:
-        assert all(TAG_PATTERN.match(tag) for tag in params["tags"].split(","))
+        assert all(re.fullmatch(TAG_PATTERN, tag) for tag in params["tags"].split(","))
     for number in ("priority", "retry", "expire", "ttl", "timestamp"):
         if number in params:
             assert re.fullmatch(r"-?[0-9]+", params[number]), (number, params[number])

@@ -64,7 +64,7 @@ CAMERA_PREFIX = "media-source://camera/"
 IMAGE_PREFIX = "media-source://image/"
 # Pushover documents no upper bounds for its integers; 32-bit ones it surely takes.
 MAX_WHOLE_NUMBER = 2**31 - 1
-WHOLE_NUMBER_PATTERN = re.compile(r"^[+-]?[0-9]{1,10}$")
+WHOLE_NUMBER_PATTERN = r"[+-]?[0-9]{1,10}"  # matched whole
 MIN_TIMESTAMP = 1
 MAX_TIMESTAMP = 2**31 - 1  # 2038-01-19 03:14:07 UTC
 
@@ -96,7 +96,7 @@ def whole_number(value: Any, parameter: str) -> int | None:
         number = value
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
-    elif isinstance(value, str) and WHOLE_NUMBER_PATTERN.match(value.strip()):
+    elif isinstance(value, str) and re.fullmatch(WHOLE_NUMBER_PATTERN, value.strip()):
         number = int(value.strip())
     if number is None or abs(number) > MAX_WHOLE_NUMBER:
         raise _invalid("integer_invalid", parameter=parameter, limit=str(MAX_WHOLE_NUMBER))

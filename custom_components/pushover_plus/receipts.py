@@ -54,7 +54,7 @@ _LOGGER = logging.getLogger(__name__)
 STORE_VERSION = 1
 RECEIPT_MAX_AGE = timedelta(days=7)
 WEBHOOK_POLL_INTERVAL = timedelta(minutes=5)
-DIGITS_PATTERN = re.compile(r"^[0-9]{1,12}$")
+DIGITS_PATTERN = r"[0-9]{1,12}"  # matched whole
 
 
 class TrackedReceipt(NamedTuple):
@@ -359,12 +359,12 @@ _CALLBACK_FIELDS = (
 def _well_formed(fields: dict[str, str]) -> bool:
     """Check the five callback fields as Pushover sends them."""
     return bool(
-        KEY_PATTERN.match(fields["receipt"])
+        re.fullmatch(KEY_PATTERN, fields["receipt"])
         and fields["acknowledged"] == "1"
-        and DIGITS_PATTERN.match(fields["acknowledged_at"])
-        and KEY_PATTERN.match(fields["acknowledged_by"])
+        and re.fullmatch(DIGITS_PATTERN, fields["acknowledged_at"])
+        and re.fullmatch(KEY_PATTERN, fields["acknowledged_by"])
         and (
             not fields["acknowledged_by_device"]
-            or DEVICE_NAME_PATTERN.match(fields["acknowledged_by_device"])
+            or re.fullmatch(DEVICE_NAME_PATTERN, fields["acknowledged_by_device"])
         )
     )

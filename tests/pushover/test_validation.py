@@ -15,8 +15,12 @@ from custom_components.pushover_plus.pushover import (
     PushoverClient,
     PushoverValidationError,
     ValidatedMessage,
+    validate_device_name,
+    validate_key,
     validate_message,
+    validate_receipt,
 )
+from custom_components.pushover_plus.pushover.validation import validate_email
 from pushover_simulator import PushoverSimulator
 from tests.conftest import Account
 from tests.pushover.conftest import KEY, PNG, raises
@@ -275,3 +279,18 @@ async def test_endpoint_limits_are_checked_before_any_request(
     assert (err.reason, err.parameter) == (reason, parameter)
     assert not hasattr(err, "status")  # refused locally: no HTTP answer
     assert len(simulator.requests) == before
+
+
+@pytest.mark.parametrize(
+    ("check", "good"),
+    [
+        (validate_key, KEY),
+        (validate_receipt, "r" * 30),
+        (validate_device_name, "phone"),
+        (validate_email, "someone@example.com"),
+    ],
+)
+def test_a_trailing_newline_is_refused(check: Callable[[str], None], good: str) -> None:
+    check(good)
+    with pytest.raises(PushoverValidationError):
+        check(f"{good}\n")

@@ -28,7 +28,7 @@ MAX_PUSH_FRAME_BYTES = 1024
 MAX_DOWNLOAD_BYTES = 4 * 1024 * 1024
 MAX_RECEIVED_FIELD_LENGTH = MAX_TITLE_LENGTH  # app, icon, sound, receipt, umid
 MAX_MESSAGE_ID = 2**63 - 1
-MESSAGE_ID_PATTERN = re.compile(r"^[1-9][0-9]{0,18}$")
+MESSAGE_ID_PATTERN = r"[1-9][0-9]{0,18}"  # matched whole
 _FRAMES = {frame.value: frame for frame in PushFrame if len(frame.value) == 1}
 _LOGGER = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def _message_id(item: Mapping[str, Any]) -> str | None:
         value = item.get("id")
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if not isinstance(value, str) or not MESSAGE_ID_PATTERN.match(value):
+    if not isinstance(value, str) or not re.fullmatch(MESSAGE_ID_PATTERN, value):
         return None
     return value if int(value) <= MAX_MESSAGE_ID else None
 

@@ -43,12 +43,14 @@ MIN_POLL_INTERVAL_SECONDS = 5.0
 MAX_DEVICE_NAME_LENGTH = 25
 LICENSE_OS = ("Android", "iOS", "Desktop")
 
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9]{30}$")
-DEVICE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,25}$")
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Patterns are matched whole (re.fullmatch: a "$" would let a trailing newline through)
+# and compiled at first use, not at import.
+KEY_PATTERN = r"[A-Za-z0-9]{30}"
+DEVICE_NAME_PATTERN = r"[A-Za-z0-9_-]{1,25}"
+EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 # A tag is kept with the receipt and named in the URL path of cancel_by_tag; Pushover
 # documents no length, 100 characters is this client's bound.
-TAG_PATTERN = re.compile(r"^[^,/?#%\\]{1,100}$")
+TAG_PATTERN = r"[^,/?#%\\]{1,100}"
 
 
 def _fail(reason: str, parameter: str, message: str, limit: int | None = None) -> None:
@@ -79,13 +81,13 @@ def form_value(parameter: str, value: Any) -> str:
 
 def validate_key(value: str, parameter: str = "user") -> None:
     """Raise PushoverValidationError unless 30 characters of A-Z a-z 0-9."""
-    if not KEY_PATTERN.match(value):
+    if not re.fullmatch(KEY_PATTERN, value):
         _fail("user_key_invalid", parameter, f"{parameter} is not a 30-character key")
 
 
 def validate_device_name(name: str) -> None:
     """Raise PushoverValidationError unless 1-25 characters of A-Z a-z 0-9 _ -."""
-    if not DEVICE_NAME_PATTERN.match(name):
+    if not re.fullmatch(DEVICE_NAME_PATTERN, name):
         _fail(
             "device_name_invalid",
             "device",
@@ -196,18 +198,18 @@ def validate_glance(
 
 def validate_email(email: str) -> None:
     """Raise PushoverValidationError unless it looks like an email address."""
-    if not EMAIL_PATTERN.match(email):
+    if not re.fullmatch(EMAIL_PATTERN, email):
         _fail("email_invalid", "email", "not an email address")
 
 
 def validate_receipt(receipt: str) -> None:
     """Raise PushoverValidationError unless 30 letters and digits."""
-    if not KEY_PATTERN.match(receipt):
+    if not re.fullmatch(KEY_PATTERN, receipt):
         _fail("receipt_invalid", "receipt", "a receipt is 30 letters and digits")
 
 
 def _is_tag(tag: str) -> bool:
-    return TAG_PATTERN.match(tag) is not None and _encodable(tag)
+    return re.fullmatch(TAG_PATTERN, tag) is not None and _encodable(tag)
 
 
 def validate_tag(tag: str) -> None:
