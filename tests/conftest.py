@@ -11,6 +11,7 @@ from typing import Any
 from unittest.mock import patch
 
 from homeassistant.components.camera import Camera
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import HomeAssistant, ServiceResponse
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.setup import async_setup_component
@@ -32,6 +33,7 @@ from custom_components.pushover_plus.const import (
     CONF_API_URL,
     CONF_DEVICE_ID,
     CONF_DEVICE_NAME,
+    CONF_DEVICES,
     CONF_ENTRY_TYPE,
     CONF_HOLD_WHEN_OFFLINE,
     CONF_MAX_HELD_AGE,
@@ -42,6 +44,7 @@ from custom_components.pushover_plus.const import (
     DOMAIN,
     ENTRY_TYPE_RECEIVER,
     ENTRY_TYPE_SENDER,
+    SUBENTRY_TYPE_RECIPIENT,
 )
 from custom_components.pushover_plus.data import sender_unique_id
 from custom_components.pushover_plus.pushover import PushoverClient
@@ -246,6 +249,21 @@ async def wait_until(predicate: Callable[[], bool]) -> None:
             if predicate():
                 return
             await asyncio.sleep(0.005)
+
+
+def add_partner(
+    hass: HomeAssistant, entry: ConfigEntry, user_key: str, devices: list[str] | None = None
+) -> None:
+    """Add the recipient "Partner" (notify.partner) to a sender entry."""
+    data: dict[str, Any] = {CONF_USER_KEY: user_key}
+    if devices is not None:
+        data[CONF_DEVICES] = devices
+    hass.config_entries.async_add_subentry(
+        entry,
+        ConfigSubentry(
+            data=data, subentry_type=SUBENTRY_TYPE_RECIPIENT, title="Partner", unique_id="partner"
+        ),
+    )
 
 
 async def send(hass: HomeAssistant, message: str, **fields: Any) -> dict[str, Any]:

@@ -22,7 +22,6 @@ from homeassistant.components.persistent_notification import (
     UpdateType,
     async_register_callback,
 )
-from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -42,17 +41,15 @@ from custom_components.pushover_plus.const import (
     CONF_DEVICE_ID,
     CONF_DUPLICATE_WINDOW,
     CONF_HOLD_WHEN_OFFLINE,
-    CONF_USER_KEY,
     DOMAIN,
     EVENT_MESSAGE,
     EVENT_RECEIPT,
-    SUBENTRY_TYPE_RECIPIENT,
 )
 from custom_components.pushover_plus.pushover import Message, PushoverClient
 from pushover_simulator import PushoverSimulator
 from pushover_simulator.state import Delivery
 
-from .conftest import JPEG, Account, add_receiver_entry, wait_until
+from .conftest import JPEG, Account, add_partner, add_receiver_entry, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = ROOT / "blueprints" / "automation" / DOMAIN
@@ -358,15 +355,7 @@ async def set_up_with_partner(
     hass: HomeAssistant, entry: MockConfigEntry, account: Account
 ) -> MockConfigEntry:
     """Add a recipient "Partner" (notify.partner, the other user) and set the entry up."""
-    hass.config_entries.async_add_subentry(
-        entry,
-        ConfigSubentry(
-            data={CONF_USER_KEY: account.other_user},
-            subentry_type=SUBENTRY_TYPE_RECIPIENT,
-            title="Partner",
-            unique_id="partner",
-        ),
-    )
+    add_partner(hass, entry, account.other_user)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry

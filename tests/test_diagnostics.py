@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from homeassistant.components.diagnostics import REDACTED
-from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -23,11 +22,10 @@ from custom_components.pushover_plus.const import (
     CONF_USER_KEY,
     CONF_WEBHOOK_ID,
     DOMAIN,
-    SUBENTRY_TYPE_RECIPIENT,
 )
 from pushover_simulator import PushoverSimulator
 
-from .conftest import Account, add_receiver_entry, wait_until
+from .conftest import Account, add_partner, add_receiver_entry, wait_until
 
 
 async def test_entry_and_device_diagnostics_are_redacted(
@@ -42,15 +40,7 @@ async def test_entry_and_device_diagnostics_are_redacted(
     hass.config_entries.async_update_entry(
         sender_entry, options={**sender_entry.options, CONF_TEAM_TOKEN: team_token}
     )
-    hass.config_entries.async_add_subentry(
-        sender_entry,
-        ConfigSubentry(
-            data={CONF_USER_KEY: account.other_user, CONF_DEVICES: ["pixel"]},
-            subentry_type=SUBENTRY_TYPE_RECIPIENT,
-            title="Partner",
-            unique_id="partner",
-        ),
-    )
+    add_partner(hass, sender_entry, account.other_user, ["pixel"])
     assert await hass.config_entries.async_setup(sender_entry.entry_id)
     await hass.async_block_till_done()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from homeassistant.config_entries import SOURCE_USER, ConfigSubentry
+from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_NAME, EVENT_STATE_CHANGED
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -30,7 +30,7 @@ from custom_components.pushover_plus.const import (
 from pushover_simulator import PushoverSimulator
 from pushover_simulator.state import BUILTIN_SOUNDS
 
-from .conftest import JPEG, Account
+from .conftest import JPEG, Account, add_partner
 
 ENTITY = "notify.home"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
@@ -145,15 +145,7 @@ async def test_recipient_subentry_sends_to_its_key_and_devices(
     account: Account,
     sender_entry: MockConfigEntry,
 ) -> None:
-    hass.config_entries.async_add_subentry(
-        sender_entry,
-        ConfigSubentry(
-            data={CONF_USER_KEY: account.other_user, CONF_DEVICES: ["pixel"]},
-            subentry_type=SUBENTRY_TYPE_RECIPIENT,
-            title="Partner",
-            unique_id="partner",
-        ),
-    )
+    add_partner(hass, sender_entry, account.other_user, ["pixel"])
     assert await hass.config_entries.async_setup(sender_entry.entry_id)
     await hass.async_block_till_done()
     await hass.services.async_call(
@@ -219,15 +211,7 @@ async def test_a_changed_recipient_sends_to_its_new_devices(
     account: Account,
     loaded_sender: MockConfigEntry,
 ) -> None:
-    hass.config_entries.async_add_subentry(
-        loaded_sender,
-        ConfigSubentry(
-            data={CONF_USER_KEY: account.other_user, CONF_DEVICES: []},
-            subentry_type=SUBENTRY_TYPE_RECIPIENT,
-            title="Partner",
-            unique_id="partner",
-        ),
-    )
+    add_partner(hass, loaded_sender, account.other_user, [])
     await hass.async_block_till_done()
     (subentry,) = loaded_sender.subentries.values()
     hass.config_entries.async_update_subentry(

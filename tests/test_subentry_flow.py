@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import SOURCE_USER, ConfigSubentry
+from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -17,7 +17,7 @@ from custom_components.pushover_plus.const import (
 )
 from pushover_simulator import PushoverSimulator
 
-from .conftest import Account, assert_errors_shown
+from .conftest import Account, add_partner, assert_errors_shown
 
 
 async def test_recipient_subentry_add_and_remove(
@@ -81,15 +81,7 @@ async def test_recipient_reconfigure_devices(
     account: Account,
     sender_entry: MockConfigEntry,
 ) -> None:
-    hass.config_entries.async_add_subentry(
-        sender_entry,
-        ConfigSubentry(
-            data={CONF_USER_KEY: account.other_user, CONF_DEVICES: ["old"]},
-            subentry_type=SUBENTRY_TYPE_RECIPIENT,
-            title="Partner",
-            unique_id="partner",
-        ),
-    )
+    add_partner(hass, sender_entry, account.other_user, ["old"])
     assert await hass.config_entries.async_setup(sender_entry.entry_id)
     (subentry,) = sender_entry.subentries.values()
     result = await sender_entry.start_subentry_reconfigure_flow(hass, subentry.subentry_id)
@@ -114,15 +106,7 @@ async def test_recipient_reconfigure_offline_keeps_known_devices(
     account: Account,
     sender_entry: MockConfigEntry,
 ) -> None:
-    hass.config_entries.async_add_subentry(
-        sender_entry,
-        ConfigSubentry(
-            data={CONF_USER_KEY: account.other_user, CONF_DEVICES: ["old"]},
-            subentry_type=SUBENTRY_TYPE_RECIPIENT,
-            title="Partner",
-            unique_id="partner",
-        ),
-    )
+    add_partner(hass, sender_entry, account.other_user, ["old"])
     (subentry,) = sender_entry.subentries.values()
     simulator.inject_fault("drop", path="validate")
     result = await sender_entry.start_subentry_reconfigure_flow(hass, subentry.subentry_id)
