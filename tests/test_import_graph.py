@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ast
+import json
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
+import subprocess
+import sys
 
 import pytest
 
@@ -87,3 +90,32 @@ def test_a_cycle_is_found(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("from .b import f\nA = 1\n")
     with pytest.raises(CycleError):
         list(TopologicalSorter(import_graph(tmp_path)).static_order())
+
+
+LOADED_BY_HOME_ASSISTANT = """
+import importlib, json, sys
+package = "custom_components.pushover_plus"
+for name in ("", ".config_flow", ".diagnostics", ".repairs", ".event", ".notify", ".sensor",
+             ".switch"):
+    importlib.import_module(package + name)
+print(json.dumps(sorted(name for name in sys.modules if name.startswith(package + "."))))
+"""
+
+
+def test_what_home_assistant_loads_leaves_the_receiver_and_legacy_code_out() -> None:
+    """The package, its preloaded platforms and its entity platforms, in a fresh interpreter.
+
+    The receiver (Open Client device) and the legacy notify action are loaded by the setup
+    of an entry that uses them (tests/test_receiver.py, tests/test_legacy.py).
+    """
+    output = subprocess.run(
+        [sys.executable, "-c", LOADED_BY_HOME_ASSISTANT],
+        cwd=INTEGRATION.parent.parent,
+        capture_output=True,
+        check=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    loaded = {name.rpartition(".")[2] for name in json.loads(output)}
+    assert {"sender", "outbox", "sensor", "config_flow", "client"} <= loaded
+    assert not {"receiver", "legacy"} & loaded

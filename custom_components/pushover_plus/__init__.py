@@ -6,7 +6,7 @@ import asyncio
 from functools import partial
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components import webhook
 from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
@@ -15,6 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, discovery_flow
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.importlib import async_import_module
 from homeassistant.helpers.storage import STORAGE_DIR, Store
 from homeassistant.helpers.typing import ConfigType
 
@@ -34,13 +35,14 @@ from .const import (
 from .coordinator import GroupsCoordinator, LicenseCreditsCoordinator, QuotaCoordinator
 from .data import PushoverConfigEntry, ReceiverData, SenderData
 from .errors import entry_errors
-from .legacy import async_setup_legacy
 from .outbox import is_transient
 from .pushover import PushoverClient, PushoverError
 from .receipts import ReceiptTracker
-from .receiver import OpenClientListener
 from .sender import MessageSender
 from .services import async_setup_services
+
+if TYPE_CHECKING:
+    from .receiver import OpenClientListener
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -102,7 +104,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
             hass, _async_refresh_all(data), f"{DOMAIN} first refresh {entry.entry_id}"
         )
         if entry.options.get(CONF_LEGACY_NOTIFY, DEFAULT_LEGACY_NOTIFY):
-            await async_setup_legacy(hass, entry)
+            legacy = await async_import_module(hass, f"{__package__}.legacy")
+            await legacy.async_setup_legacy(hass, entry)
     entry.async_on_unload(
         entry.add_update_listener(partial(_async_update_listener, _settings(entry)))
     )
@@ -112,8 +115,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: PushoverConfigEntry) -> 
 async def _async_setup_receiver(
     hass: HomeAssistant, entry: PushoverConfigEntry, client: PushoverClient
 ) -> ReceiverData:
-    """Take the receiver's backlog (test-before-setup); the websocket follows."""
-    listener = OpenClientListener(hass, entry, client)
+    """Take the receiver's backlog (test-before-setup); the websocket follows.
+
+    The Open Client code is loaded for receivers alone (most installations have none).
+    """
+    receiver = await async_import_module(hass, f"{__package__}.receiver")
+    listener: OpenClientListener = receiver.OpenClientListener(hass, entry, client)
     await listener.async_setup()
     return ReceiverData(client=client, listener=listener)
 

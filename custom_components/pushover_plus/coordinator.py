@@ -10,7 +10,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from datetime import timedelta
 import logging
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
@@ -196,3 +196,17 @@ class ReceiverCoordinator(PushCoordinator[ReceivedMessage | None]):
         """Take the last message (the backlog's arrives before the session is up)."""
         self.data = message
         self.async_update_listeners()
+
+
+def message_attributes(message: ReceivedMessage) -> dict[str, Any]:
+    """Return what automations see of a message (event entity and sensor attributes)."""
+    return {
+        "title": message.title,
+        "message": message.message,
+        "app": message.app,
+        "priority": message.priority,
+        "url": message.url,
+        "url_title": message.url_title,
+        "date": message.date.isoformat(),
+        "receipt": message.receipt,
+    }

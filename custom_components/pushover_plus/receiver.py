@@ -42,7 +42,7 @@ from .const import (
     ISSUE_RECEIVER_OTHER_SESSION,
     SIGNAL_MESSAGE,
 )
-from .coordinator import ReceiverCoordinator
+from .coordinator import ReceiverCoordinator, message_attributes
 from .issues import async_clear_issue, async_raise_issue
 from .pushover import (
     PushFrame,
@@ -73,20 +73,6 @@ type Jitter = Callable[[float, float], float]
 type SessionEnd = PushFrame | Exception
 
 _RANDOM = random.SystemRandom()
-
-
-def message_attributes(message: ReceivedMessage) -> dict[str, Any]:
-    """Return what automations see of a message (event entity and sensor attributes)."""
-    return {
-        "title": message.title,
-        "message": message.message,
-        "app": message.app,
-        "priority": message.priority,
-        "url": message.url,
-        "url_title": message.url_title,
-        "date": message.date.isoformat(),
-        "receipt": message.receipt,
-    }
 
 
 def secret_rejected(err: PushoverError) -> bool:

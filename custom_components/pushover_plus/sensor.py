@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,41 +22,32 @@ from .coordinator import (
     PushCoordinator,
     QuotaCoordinator,
     ReceiverCoordinator,
+    message_attributes,
 )
 from .data import PushoverConfigEntry, ReceiverData, sender_data
 from .entity import PushoverCoordinatorEntity
 from .pushover import Limits
-from .receiver import message_attributes
 
 PARALLEL_UPDATES = 0
 
 
-@dataclass(frozen=True, kw_only=True)
-class QuotaSensorDescription(SensorEntityDescription):
-    """A sensor reading the monthly quota."""
-
-    value_fn: Callable[[Limits], int | datetime]
-
-
-QUOTA_SENSORS: tuple[QuotaSensorDescription, ...] = (
-    QuotaSensorDescription(
+# Each key names the figure of Limits the sensor shows.
+QUOTA_SENSORS: tuple[SensorEntityDescription, ...] = (
+    SensorEntityDescription(
         key="limit",
         translation_key="limit",
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda limits: limits.limit,
     ),
-    QuotaSensorDescription(
+    SensorEntityDescription(
         key="remaining",
         translation_key="remaining",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda limits: limits.remaining,
     ),
-    QuotaSensorDescription(
+    SensorEntityDescription(
         key="reset",
         translation_key="reset",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda limits: limits.reset,
     ),
 )
 
@@ -104,13 +93,11 @@ class QuotaSensor(PushoverCoordinatorEntity[QuotaCoordinator], SensorEntity):
     availability) changed, mostly the remaining messages alone.
     """
 
-    entity_description: QuotaSensorDescription
-
     def __init__(
         self,
         coordinator: QuotaCoordinator,
         entry: PushoverConfigEntry,
-        description: QuotaSensorDescription,
+        description: SensorEntityDescription,
     ) -> None:
         """Initialize the sensor."""
         super().__init__(coordinator, entry, description.key)
@@ -120,8 +107,11 @@ class QuotaSensor(PushoverCoordinatorEntity[QuotaCoordinator], SensorEntity):
     @property
     def native_value(self) -> int | datetime | None:
         """Return the figure."""
-        limits = self.coordinator.data
-        return None if limits is None else self.entity_description.value_fn(limits)
+        limits: Limits | None = self.coordinator.data  # None until Pushover first answers
+        if limits is None:
+            return None
+        value: int | datetime = getattr(limits, self.entity_description.key)
+        return value
 
     async def async_added_to_hass(self) -> None:
         """Remember what the first state shows."""
