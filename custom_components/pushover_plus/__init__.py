@@ -1,7 +1,5 @@
 """Pushover Plus: the whole Pushover API in Home Assistant."""
 
-from __future__ import annotations
-
 import asyncio
 from functools import partial
 import logging

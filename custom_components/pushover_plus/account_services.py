@@ -1,7 +1,5 @@
 """Actions on the account's delivery groups, team, licenses and subscriptions."""
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable
 
 from homeassistant.core import ServiceCall, ServiceResponse

@@ -4,8 +4,6 @@ Home Assistant 2026.10 validates with probatio (voluptuous-compatible); older re
 down to the minimum this integration supports, use voluptuous.
 """
 
-from __future__ import annotations
-
 try:
     import probatio as vol
 except ImportError:  # pragma: no cover - Home Assistant before probatio

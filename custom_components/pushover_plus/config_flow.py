@@ -3,8 +3,6 @@
 The options flow is in options_flow.py, the recipients' subentry flow in subentry_flow.py.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 

@@ -4,8 +4,6 @@ Every client of one API host shares one request budget: at most two requests in 
 to Pushover for the whole of Home Assistant, whatever the number of entries.
 """
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant

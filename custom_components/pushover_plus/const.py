@@ -1,7 +1,5 @@
 """Constants of Pushover Plus."""
 
-from __future__ import annotations
-
 from datetime import timedelta
 from typing import Final
 

@@ -5,8 +5,6 @@ by the integration itself, never polled): the receiver's connection and last mes
 and the outbox, receipts and guard figures of a sender.
 """
 
-from __future__ import annotations
-
 from abc import abstractmethod
 from datetime import timedelta
 import logging

@@ -1,7 +1,5 @@
 """Diagnostics of Pushover Plus (secrets redacted)."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data

@@ -1,7 +1,5 @@
 """Translate Pushover client errors into Home Assistant errors."""
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 import logging

@@ -1,7 +1,5 @@
 """Event entities: emergency receipts (sender) and received messages (receiver)."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from homeassistant.components.event import EventEntity

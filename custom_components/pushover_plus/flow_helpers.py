@@ -1,7 +1,5 @@
 """What the flows share: form fields, the API URL, credential checks and their errors."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 import ipaddress
 import logging

@@ -11,8 +11,6 @@ Each stop is counted (the guard sensor); the first stop of an episode (until tha
 lets the message or recipient through again) fires ``pushover_plus_guard`` and logs once.
 """
 
-from __future__ import annotations
-
 from collections import Counter, deque
 import logging
 import math

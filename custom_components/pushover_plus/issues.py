@@ -1,7 +1,5 @@
 """Repair issues of Pushover Plus: one of each kind per entry, named after it."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant, callback

@@ -6,8 +6,6 @@ a thread of its own, not in a shared executor: while Home Assistant stops, its e
 may take no new work (seen: a mark waited 20 s), and the last marks must reach the disk.
 """
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import Callable
 from functools import partial

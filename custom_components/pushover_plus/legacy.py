@@ -12,8 +12,6 @@ says so; when that entry is removed or disabled, the action is taken over at onc
 built-in integration cannot unload, so its stale action is replaced).
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from datetime import datetime
 import logging

@@ -1,7 +1,5 @@
 """Turn send_message action data into a validated Pushover message."""
 
-from __future__ import annotations
-
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 import errno

@@ -1,7 +1,5 @@
 """Notify entities of Pushover Plus: one per recipient."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Any
 

@@ -1,7 +1,5 @@
 """Options flow of Pushover Plus: how a sender holds, polls, guards and reaches its team."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow

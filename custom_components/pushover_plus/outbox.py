@@ -9,8 +9,6 @@ An outbox that closes (unload, reload, stop) waits for the sends in flight; what
 cannot send goes to the journal, where the outbox of the next setup finds it.
 """
 
-from __future__ import annotations
-
 import asyncio
 import base64
 from collections.abc import Awaitable, Callable, Iterator

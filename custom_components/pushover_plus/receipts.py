@@ -1,7 +1,5 @@
 """Follow emergency alerts until they are acknowledged, expire or are canceled."""
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta

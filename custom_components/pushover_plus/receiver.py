@@ -17,8 +17,6 @@ entities: they are available while a session is up. A loss is logged once at WAR
 the recovery once at INFO (when a session has stayed up), the retries between at DEBUG.
 """
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import aclosing

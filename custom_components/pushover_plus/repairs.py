@@ -1,7 +1,5 @@
 """Repair flows of Pushover Plus."""
 
-from __future__ import annotations
-
 from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
 from homeassistant.core import HomeAssistant
 

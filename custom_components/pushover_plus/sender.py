@@ -1,7 +1,5 @@
 """Send messages for a sender entry: quota, receipts and the outbox in one place."""
 
-from __future__ import annotations
-
 import asyncio
 import logging
 import secrets

@@ -1,7 +1,5 @@
 """Sensors of Pushover Plus."""
 
-from __future__ import annotations
-
 from collections import Counter
 from datetime import datetime
 from typing import Any

@@ -1,7 +1,5 @@
 """Reading an action call: the entry it names and its text fields."""
 
-from __future__ import annotations
-
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import service

@@ -1,7 +1,5 @@
 """Schemas of the actions of Pushover Plus (their fields are in const.py)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

@@ -4,8 +4,6 @@ Receipts, glances, users, sounds and limits are here; the account's groups, team
 licenses and subscriptions in account_services.py, the schemas in service_schemas.py.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any, NamedTuple

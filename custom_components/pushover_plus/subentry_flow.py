@@ -1,7 +1,5 @@
 """Subentry flow of Pushover Plus: the recipients of a sender (a key and its devices)."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Mapping
 from typing import Any
 

@@ -1,7 +1,5 @@
 """Switches of Pushover Plus: one per delivery-group member (on = enabled)."""
 
-from __future__ import annotations
-
 from hashlib import sha256
 from typing import Any
 

@@ -5,8 +5,6 @@ transient failures retried no sooner than 5 s apart, 4xx never retried, every li
 checked locally before a request is made. The requests themselves: transport.py.
 """
 
-from __future__ import annotations
-
 import asyncio
 import base64
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence

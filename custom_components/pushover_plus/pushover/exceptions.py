@@ -1,7 +1,5 @@
 """Errors raised by the Pushover client."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any

@@ -1,7 +1,5 @@
 """The account management endpoints: delivery groups, teams, licensing, subscriptions."""
 
-from __future__ import annotations
-
 from .exceptions import PushoverRequestError
 from .models import GroupInfo, GroupMember, GroupSummary, TeamInfo
 from .parsing import parse_int, parse_objects, parse_text, required_text

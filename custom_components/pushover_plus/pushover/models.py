@@ -2,9 +2,6 @@
 
 Immutable records: a typing.NamedTuple costs a fifth of a frozen dataclass to define,
 and this module is imported with the integration. Change a copy with ``_replace``.
-No ``from __future__ import annotations`` here: string annotations make each
-NamedTuple field a ForwardRef, which more than doubles the cost (Python 3.14 defers
-annotations anyway).
 """
 
 from collections.abc import Mapping, Sequence

@@ -1,7 +1,5 @@
 """The Open Client side: the websocket's frames and the parsing of downloads."""
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import AsyncGenerator, Mapping
 from datetime import UTC, datetime

@@ -1,7 +1,5 @@
 """Lenient readers of Pushover's answers: absent or odd fields never break a parse."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any

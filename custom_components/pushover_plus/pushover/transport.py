@@ -4,8 +4,6 @@ Follows https://pushover.net/api: at most two requests in flight, explicit timeo
 transient failures retried no sooner than 5 s apart, 4xx never retried.
 """
 
-from __future__ import annotations
-
 import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
