@@ -76,7 +76,7 @@ def is_transient(err: PushoverError) -> bool:
     )
 
 
-@dataclass(slots=True)
+@dataclass(eq=False)  # each held message is itself (the queue finds it by identity)
 class HeldMessage:
     """A message waiting for Pushover.
 
