@@ -12,6 +12,8 @@ way, a new connection paying the TCP handshake's round trip too. Home Assistant 
 production (event loop debug mode off). Printed, median (min-max), with no timed assertion:
 - import: the warm import of each integration (package, config flow, platforms) in fresh
   interpreters, bytecode cached, all it imports from elsewhere loaded before (importtime.py);
+  for Pushover Plus also with the modules that only a receiver entry or the legacy notify
+  option load, at their setup;
 - first setup: a sender entry's first setup until loaded and its notify action registered,
   each in a fresh Home Assistant with the components both use already set up (as in a
   running one), Pushover Plus and core interleaved; and the API requests answered before
@@ -71,7 +73,7 @@ from custom_components.pushover_plus.const import (
 )
 from custom_components.pushover_plus.data import sender_unique_id
 
-IMPORT_RUNS = 7
+IMPORT_RUNS = 21
 SETUP_REPEATS = 7
 WARM_UP = 5
 ROUNDS = 7
@@ -83,10 +85,16 @@ PLUS_MODULES = existing_modules(
     "custom_components.pushover_plus",
     ("config_flow", "diagnostics", "repairs", "event", "notify", "sensor", "switch", "button"),
 )
+# Loaded by the setup of an entry that uses them: a receiver, the legacy notify option.
+ON_DEMAND_MODULES = [
+    *PLUS_MODULES,
+    *existing_modules("custom_components.pushover_plus", ("receiver", "legacy"))[1:],
+]
 CORE_MODULES = existing_modules("homeassistant.components.pushover", ("config_flow", "notify"))
 PLUS_ENTITY = "notify.bench"
 CORE_SERVICE = "core_bench"
 PLUS, CORE = "Pushover Plus", "core pushover"
+ON_DEMAND = "+ receiver, legacy"
 
 type Send = Callable[[int], Awaitable[object]]
 
@@ -327,7 +335,9 @@ async def test_send_benchmark(
     fresh_hass: FreshHass, network: Network, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Measure and print the table."""
-    imports = await import_times({PLUS: PLUS_MODULES, CORE: CORE_MODULES}, IMPORT_RUNS)
+    imports = await import_times(
+        {PLUS: PLUS_MODULES, ON_DEMAND: ON_DEMAND_MODULES, CORE: CORE_MODULES}, IMPORT_RUNS
+    )
     monkeypatch.setattr(pushover_complete.pushover_api, "PUSHOVER_API_URL", network.plain_url)
     setups = await first_setups(fresh_hass, network)
     setup_ratio = statistics.median(setups[PLUS][0]) / statistics.median(setups[CORE][0])
@@ -336,7 +346,7 @@ async def test_send_benchmark(
         "Pushover Plus send benchmark (simulator in its own process on loopback; median (min-max))",
         f"warm import, {IMPORT_RUNS} fresh interpreters each, bytecode cached, "
         "the modules it imports from elsewhere loaded first:",
-        *(f"  {name:<14} {spread(seconds, 1000)} ms" for name, seconds in imports.items()),
+        *(f"  {name:<18} {spread(seconds, 1000)} ms" for name, seconds in imports.items()),
         f"first setup until loaded, {SETUP_REPEATS} interleaved, "
         "each in a fresh Home Assistant (loopback):",
         *(

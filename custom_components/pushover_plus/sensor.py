@@ -1,6 +1,8 @@
 """Sensors of Pushover Plus."""
 
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -29,23 +31,32 @@ from .pushover import Limits
 PARALLEL_UPDATES = 0
 
 
-# Each key names the figure of Limits the sensor shows.
-QUOTA_SENSORS: tuple[SensorEntityDescription, ...] = (
-    SensorEntityDescription(
+@dataclass(frozen=True, kw_only=True)
+class QuotaSensorDescription(SensorEntityDescription):
+    """A sensor reading the monthly quota."""
+
+    value_fn: Callable[[Limits], int | datetime]
+
+
+QUOTA_SENSORS: tuple[QuotaSensorDescription, ...] = (
+    QuotaSensorDescription(
         key="limit",
         translation_key="limit",
         entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda limits: limits.limit,
     ),
-    SensorEntityDescription(
+    QuotaSensorDescription(
         key="remaining",
         translation_key="remaining",
         state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda limits: limits.remaining,
     ),
-    SensorEntityDescription(
+    QuotaSensorDescription(
         key="reset",
         translation_key="reset",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda limits: limits.reset,
     ),
 )
 
@@ -91,11 +102,13 @@ class QuotaSensor(PushoverCoordinatorEntity[QuotaCoordinator], SensorEntity):
     availability) changed, mostly the remaining messages alone.
     """
 
+    entity_description: QuotaSensorDescription
+
     def __init__(
         self,
         coordinator: QuotaCoordinator,
         entry: PushoverConfigEntry,
-        description: SensorEntityDescription,
+        description: QuotaSensorDescription,
     ) -> None:
         """Initialize the sensor."""
         super().__init__(coordinator, entry, description.key)
@@ -105,11 +118,8 @@ class QuotaSensor(PushoverCoordinatorEntity[QuotaCoordinator], SensorEntity):
     @property
     def native_value(self) -> int | datetime | None:
         """Return the figure."""
-        limits: Limits | None = self.coordinator.data  # None until Pushover first answers
-        if limits is None:
-            return None
-        value: int | datetime = getattr(limits, self.entity_description.key)
-        return value
+        limits = self.coordinator.data
+        return None if limits is None else self.entity_description.value_fn(limits)
 
     async def async_added_to_hass(self) -> None:
         """Remember what the first state shows."""
