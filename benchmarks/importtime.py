@@ -81,19 +81,28 @@ async def _run(modules: list[str], package: str, preload: list[str] | None) -> o
     return json.loads(output)
 
 
+def compile_package(package: str) -> None:
+    """Write the bytecode of every module of the package (so no timed import compiles)."""
+    spec = importlib.util.find_spec(package)
+    assert spec is not None
+    assert spec.submodule_search_locations is not None
+    for folder in spec.submodule_search_locations:
+        compileall.compile_dir(folder, quiet=1)
+
+
+async def preload_list(modules: list[str]) -> list[str]:
+    """Return the modules from elsewhere that importing modules (a package first) brings in."""
+    listed = await _run(modules, modules[0], None)
+    assert isinstance(listed, list)
+    return listed
+
+
 async def import_times(targets: dict[str, list[str]], runs: int) -> dict[str, list[float]]:
     """Time runs warm imports of each target (name: its modules), interleaved; in seconds."""
     preloads: dict[str, list[str]] = {}
     for name, modules in targets.items():
-        package = modules[0]
-        spec = importlib.util.find_spec(package)
-        assert spec is not None
-        assert spec.submodule_search_locations is not None
-        for folder in spec.submodule_search_locations:
-            compileall.compile_dir(folder, quiet=1)
-        listed = await _run(modules, package, None)
-        assert isinstance(listed, list)
-        preloads[name] = listed
+        compile_package(modules[0])
+        preloads[name] = await preload_list(modules)
     seconds: dict[str, list[float]] = {name: [] for name in targets}
     for run in range(runs + 1):  # the first run only warms the disk cache
         for name, modules in targets.items():
