@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ast
-import json
 from graphlib import CycleError, TopologicalSorter
+import json
 from pathlib import Path
 import subprocess
 import sys
