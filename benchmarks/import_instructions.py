@@ -22,20 +22,8 @@ import tempfile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.importtime import (
-    TIMED_IMPORT,
-    compile_package,
-    existing_modules,
-    preload_list,
-)
+from benchmarks.importtime import TIMED_IMPORT, compile_package, import_targets, preload_list
 
-PLATFORMS = ("config_flow", "diagnostics", "repairs", "event", "notify", "sensor", "switch")
-TARGETS = {
-    "Pushover Plus": ("custom_components.pushover_plus", PLATFORMS),
-    # loaded by the setup of a receiver entry, of an entry with the legacy notify option
-    "+ receiver, legacy": ("custom_components.pushover_plus", (*PLATFORMS, "receiver", "legacy")),
-    "core pushover": ("homeassistant.components.pushover", ("config_flow", "notify")),
-}
 ENVIRONMENT = {
     **{key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"},
     "PYTHONHASHSEED": "0",
@@ -78,10 +66,7 @@ def main() -> None:
     """Count and print each target's warm import."""
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is needed: apt-get install valgrind")
-    counts = {
-        name: import_instructions(existing_modules(package, names))
-        for name, (package, names) in TARGETS.items()
-    }
+    counts = {name: import_instructions(modules) for name, modules in import_targets().items()}
     core = counts["core pushover"]
     print("warm import (package, config flow, platforms), instructions counted by callgrind:")
     for name, count in counts.items():

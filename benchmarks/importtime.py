@@ -68,6 +68,27 @@ def existing_modules(package: str, names: Sequence[str]) -> list[str]:
     return [package] + [f"{package}.{name}" for name in names if (folder / f"{name}.py").exists()]
 
 
+def import_targets() -> dict[str, list[str]]:
+    """Return what the benchmarks time: name → the modules Home Assistant imports for it.
+
+    Pushover Plus: the package, the platforms Home Assistant preloads (config flow,
+    diagnostics, repairs) and its entity platforms; then also the modules the setup of a
+    receiver entry or of an entry with the legacy notify option loads; core pushover.
+    """
+    plus = existing_modules(
+        "custom_components.pushover_plus",
+        ("config_flow", "diagnostics", "repairs", "event", "notify", "sensor", "switch"),
+    )
+    on_demand = existing_modules("custom_components.pushover_plus", ("receiver", "legacy"))
+    return {
+        "Pushover Plus": plus,
+        "+ receiver, legacy": [*plus, *on_demand[1:]],
+        "core pushover": existing_modules(
+            "homeassistant.components.pushover", ("config_flow", "notify")
+        ),
+    }
+
+
 async def _run(modules: list[str], package: str, preload: list[str] | None) -> object:
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -57,7 +57,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 
 from benchmarks.conftest import NETWORK_DELAY, FreshHass, Network
-from benchmarks.importtime import existing_modules, import_times
+from benchmarks.importtime import import_targets, import_times
 from custom_components.pushover_plus.const import (
     CONF_API_TOKEN,
     CONF_API_URL,
@@ -81,20 +81,9 @@ SENDS = {"loopback": 200, f"TLS 1.3, {NETWORK_DELAY * 1000:.0f} ms each way": 25
 # What a running Home Assistant has set up before either integration (Pushover Plus depends
 # on http and webhook; both notify; Pushover Plus's other platforms' entity components).
 LOADED_BEFORE = ("http", "webhook", "notify", "event", "sensor", "switch")
-PLUS_MODULES = existing_modules(
-    "custom_components.pushover_plus",
-    ("config_flow", "diagnostics", "repairs", "event", "notify", "sensor", "switch", "button"),
-)
-# Loaded by the setup of an entry that uses them: a receiver, the legacy notify option.
-ON_DEMAND_MODULES = [
-    *PLUS_MODULES,
-    *existing_modules("custom_components.pushover_plus", ("receiver", "legacy"))[1:],
-]
-CORE_MODULES = existing_modules("homeassistant.components.pushover", ("config_flow", "notify"))
 PLUS_ENTITY = "notify.bench"
 CORE_SERVICE = "core_bench"
 PLUS, CORE = "Pushover Plus", "core pushover"
-ON_DEMAND = "+ receiver, legacy"
 
 type Send = Callable[[int], Awaitable[object]]
 
@@ -335,9 +324,7 @@ async def test_send_benchmark(
     fresh_hass: FreshHass, network: Network, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Measure and print the table."""
-    imports = await import_times(
-        {PLUS: PLUS_MODULES, ON_DEMAND: ON_DEMAND_MODULES, CORE: CORE_MODULES}, IMPORT_RUNS
-    )
+    imports = await import_times(import_targets(), IMPORT_RUNS)
     monkeypatch.setattr(pushover_complete.pushover_api, "PUSHOVER_API_URL", network.plain_url)
     setups = await first_setups(fresh_hass, network)
     setup_ratio = statistics.median(setups[PLUS][0]) / statistics.median(setups[CORE][0])
